@@ -1,0 +1,79 @@
+"""The one exception tree of diplowatch.
+
+    DiplowatchError                 base: anything the tool reports as one clean line
+    ├── ConfigError                 a configuration file or value is missing or malformed
+    ├── InputError                  an `analyze` input (file, JSON line) cannot be read
+    ├── FeedError                   a feed was fetched but cannot be used
+    │   └── NotAFeedError           the feed URL served an HTML page or other non-feed
+    ├── FetchError                  an HTTP fetch failed for good (after its retries)
+    │   ├── BlockedURLError         not http/https, or no host
+    │   ├── ResponseTooLargeError   the body exceeds the configured size cap
+    │   └── HTTPStatusError         a final non-2xx/304 status
+    └── StorageError                the DuckDB file cannot be used
+        ├── DatabaseMissingError    the file does not exist (read-only commands)
+        ├── DatabaseLockedError     another process holds the write lock
+        └── QueryError              a read-only query failed or tried to write
+
+Expected misses (an empty feed, a page with no extractable text) are not errors: they are logged,
+counted and skipped. Errors become one line only at the CLI boundary (`flows/cli.py`).
+"""
+
+from __future__ import annotations
+
+
+class DiplowatchError(Exception):
+    """Base of every error diplowatch raises on purpose."""
+
+
+class ConfigError(DiplowatchError):
+    pass
+
+
+class InputError(DiplowatchError):
+    pass
+
+
+class FeedError(DiplowatchError):
+    def __init__(self, feed: str, message: str) -> None:
+        super().__init__(f"{feed}: {message}")
+        self.feed = feed
+
+
+class NotAFeedError(FeedError):
+    pass
+
+
+class FetchError(DiplowatchError):
+    def __init__(self, url: str, message: str) -> None:
+        super().__init__(f"{url}: {message}")
+        self.url = url
+
+
+class BlockedURLError(FetchError):
+    pass
+
+
+class ResponseTooLargeError(FetchError):
+    pass
+
+
+class HTTPStatusError(FetchError):
+    def __init__(self, url: str, status: int) -> None:
+        super().__init__(url, f"HTTP {status}")
+        self.status = status
+
+
+class StorageError(DiplowatchError):
+    pass
+
+
+class DatabaseMissingError(StorageError):
+    pass
+
+
+class DatabaseLockedError(StorageError):
+    pass
+
+
+class QueryError(StorageError):
+    pass

@@ -1,0 +1,63 @@
+"""The records that flow through the pipeline, one arrow to the next.
+
+feed bytes -> FeedItem -> page bytes -> Article -> Flag -> Claim
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One entry of a feed, its link already canonical."""
+
+    url: str  # canonical URL: the key of an article everywhere
+    link: str  # the link as the feed gave it
+    feed: str  # id of the feed in config/feeds.toml
+    outlet: str
+    title: str | None = None
+    published: datetime | None = None
+    summary: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """What trafilatura made of one page. `text` is empty when the page yielded none."""
+
+    url: str
+    title: str | None
+    text: str
+    author: str | None = None
+    published: date | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    relevant: bool
+    score: float  # in [0, 1]
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One claim, the fields of the `analyze` contract (DESIGN.md)."""
+
+    speaker: str | None
+    speaker_actor: str | None
+    speaker_country: str | None
+    kind: str
+    cue: str
+    addressee: str | None
+    source: str | None
+    content: str
+    direct: bool
+    sentence: str
+    start: int  # character offsets of `sentence` in the article text
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
