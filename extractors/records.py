@@ -61,3 +61,21 @@ class Claim:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(slots=True)
+class ProcessedArticle:
+    """One fetched page after cleaning, flagging and (for candidates) claim extraction.
+
+    status: "extracted" (text found), "empty" (page fetched, no text), "failed" (fetch failed)
+    """
+
+    item: FeedItem
+    status: str
+    fetched_at: datetime | None = None
+    http_status: int | None = None
+    raw_html: bytes | None = None
+    article: Article | None = None
+    flag: Flag | None = None
+    claims: list[Claim] = field(default_factory=list)
+    error: str | None = None
