@@ -1,0 +1,145 @@
+"""Page bytes to stored records: clean, flag, and extract the claims of candidate stories.
+
+`Analyzer` bundles what every arrow after the fetch needs (the actor index, the flag settings
+and the claim extractor with its spaCy pipeline), built once per process and handed in.
+The flag is cheap and runs on every article; the spaCy parse runs only on flagged ones, in
+batches through `nlp.pipe`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+
+from extractors.actors import ActorIndex
+from extractors.article import extract_article
+from extractors.claims import EXTRACTOR_VERSION, ClaimExtractor
+from extractors.flag import flag_article
+from extractors.records import Article, Claim, FeedItem, Flag, ProcessedArticle
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedPage:
+    """A page as the fetch left it, before any cleaning."""
+
+    item: FeedItem
+    html: bytes
+    fetched_at: datetime
+    http_status: int
+
+
+def analysis_version(actors: dict[str, Any], lexicon: dict[str, Any], flag: dict[str, Any]) -> str:
+    """The claim extractor's version plus a digest of the configuration it ran with.
+
+    A changed lexicon or actor list changes the output, so it changes the version recorded
+    beside each flag and claim; `reprocess` can tell old results from new.
+    """
+    blob = json.dumps([actors, lexicon, flag], sort_keys=True, default=str).encode()
+    return f"{EXTRACTOR_VERSION}+{hashlib.sha256(blob).hexdigest()[:10]}"
+
+
+class Analyzer:
+    def __init__(
+        self,
+        actors: ActorIndex,
+        flag_settings: dict[str, Any],
+        claims: ClaimExtractor | None,
+    ) -> None:
+        self.actors = actors
+        self.flag_settings = flag_settings
+        self.claims = claims
+
+    def flag(self, article: Article, published: date | None) -> Flag:
+        return flag_article(
+            article.title,
+            article.text,
+            published=published,
+            actors=self.actors,
+            settings=self.flag_settings,
+        )
+
+    def claims_for(
+        self, texts: Sequence[tuple[str, date | None]], batch_size: int = 16
+    ) -> list[list[Claim]]:
+        if self.claims is None or not texts:
+            return [[] for _ in texts]
+        return list(self.claims.extract_many(texts, batch_size=batch_size))
+
+    def process_pages(self, pages: Iterable[FetchedPage]) -> list[ProcessedArticle]:
+        """Clean and flag every page, then extract the claims of the flagged ones in one pipe."""
+        out: list[ProcessedArticle] = []
+        candidates: list[tuple[int, str, date | None]] = []
+        for page in pages:
+            article = extract_article(page.html, url=page.item.url)
+            # the feed knows title and date when the page hides them
+            if not article.title and page.item.title:
+                article = replace(article, title=page.item.title)
+            if article.published is None and page.item.published is not None:
+                article = replace(article, published=page.item.published.date())
+            published = article.published
+            done = ProcessedArticle(
+                item=page.item,
+                status="extracted" if article.text.strip() else "empty",
+                fetched_at=page.fetched_at,
+                http_status=page.http_status,
+                raw_html=page.html,
+                article=article,
+            )
+            if done.status == "extracted":
+                done.flag = self.flag(article, published)
+                if done.flag.relevant:
+                    candidates.append((len(out), article.text, published))
+            out.append(done)
+        texts = [(text, published) for _, text, published in candidates]
+        for (i, _, _), claims in zip(candidates, self.claims_for(texts), strict=True):
+            out[i].claims = claims
+        return out
+
+    def analyze_documents(
+        self, docs: Iterable[dict[str, Any]], batch_size: int = 16
+    ) -> Iterator[dict[str, Any]]:
+        """The `analyze` contract: flag and claims for each {"id", "text"|"html", ...} document.
+
+        Claims are extracted from every document, flagged or not; the flag only says whether the
+        story is one the monitor is for. Documents go through the parse `batch_size` at a time.
+        """
+        batch: list[tuple[str, Article, date | None]] = []
+        for doc in docs:
+            batch.append(_document_article(doc))
+            if len(batch) >= batch_size:
+                yield from self._analyze_batch(batch)
+                batch = []
+        if batch:
+            yield from self._analyze_batch(batch)
+
+    def _analyze_batch(
+        self, batch: list[tuple[str, Article, date | None]]
+    ) -> Iterator[dict[str, Any]]:
+        claims = self.claims_for([(a.text, published) for _, a, published in batch])
+        for (doc_id, article, published), found in zip(batch, claims, strict=True):
+            flag = self.flag(article, published) if article.text.strip() else Flag(False, 0.0, [])
+            yield {
+                "id": doc_id,
+                "relevant": flag.relevant,
+                "score": round(flag.score, 4),
+                "reasons": flag.reasons,
+                "claims": [claim.to_dict() for claim in found],
+            }
+
+
+def _document_article(doc: dict[str, Any]) -> tuple[str, Article, date | None]:
+    """The article of one `analyze` input document; callers have checked its shape."""
+    published = date.fromisoformat(doc["published"]) if doc.get("published") else None
+    if doc.get("html") is not None:
+        html = doc["html"].encode("utf-8") if isinstance(doc["html"], str) else doc["html"]
+        article = extract_article(html, url=doc.get("url") or f"urn:doc:{doc['id']}")
+        published = published or article.published
+    else:
+        article = Article(url=f"urn:doc:{doc['id']}", title=None, text=doc["text"])
+    if doc.get("title"):
+        article = replace(article, title=doc["title"])
+    return str(doc["id"]), article, published

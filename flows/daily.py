@@ -1,0 +1,328 @@
+"""The daily flow: feeds -> new articles -> clean, flag, claims -> DuckDB, batch by batch.
+
+Feeds are fetched concurrently in one task; new articles are then fetched, analysed and written
+in batches (one task per batch and stage, never one per article), the analysis of one batch
+overlapping the fetch of the next. Each batch is one short write transaction, so a crash leaves
+whole batches behind it and a re-run picks up the rest; an analyst's read-only query can get in
+between two batches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flows import prefect_setup  # noqa: F401  # must precede the first prefect import
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
+from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from extractors.errors import DiplowatchError
+from extractors.feeds import parse_feed
+from extractors.pipeline import FetchedPage
+from extractors.records import FeedItem, ProcessedArticle
+from flows import http
+from flows.config import Config, load_config
+from flows.settings import get
+from flows.workers import AnalyzerPool, version_of
+from storage import db as storage_db
+from storage import writes
+
+COUNTS = (
+    "feeds_ok",
+    "feeds_unchanged",
+    "feeds_failed",
+    "items_seen",
+    "new_articles",
+    "extracted",
+    "empty",
+    "failed",
+    "flagged",
+    "claims",
+)
+
+
+@dataclass
+class FeedOutcome:
+    feed_id: str
+    url: str
+    outlet: str
+    status: str  # ok | unchanged | empty | failed
+    items: list[FeedItem] = field(default_factory=list)
+    http_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# -- feeds -------------------------------------------------------------------------------------
+
+
+async def _fetch_feeds(
+    feeds: dict[str, dict[str, Any]],
+    states: dict[str, tuple[str | None, str | None]],
+    settings: dict[str, Any],
+) -> list[FeedOutcome]:
+    limiter = http.HostLimiter(get(settings, "fetch.per_host"), get(settings, "fetch.concurrency"))
+    async with http.make_client(settings) as client:
+
+        async def one(feed_id: str, feed: dict[str, Any]) -> FeedOutcome:
+            etag, last_modified = states.get(feed_id, (None, None))
+            outcome = FeedOutcome(feed_id, feed["url"], feed.get("outlet", feed_id), "failed")
+            try:
+                res = await http.fetch(
+                    client,
+                    feed["url"],
+                    etag=etag,
+                    last_modified=last_modified,
+                    settings=settings,
+                    limiter=limiter,
+                )
+            except DiplowatchError as exc:
+                outcome.error = str(exc)
+                return outcome
+            outcome.http_status = res.status
+            outcome.etag, outcome.last_modified = res.etag, res.last_modified
+            if res.not_modified:
+                outcome.status = "unchanged"
+                return outcome
+            try:
+                outcome.items = parse_feed(
+                    res.content,
+                    feed_id=feed_id,
+                    outlet=outcome.outlet,
+                    url=res.final_url,
+                    content_type=res.content_type,
+                )
+            except DiplowatchError as exc:
+                outcome.error = str(exc)
+                return outcome
+            outcome.status = "ok" if outcome.items else "empty"
+            return outcome
+
+        return list(await asyncio.gather(*(one(fid, f) for fid, f in feeds.items())))
+
+
+@task(name="fetch-feeds", cache_policy=NO_CACHE)
+def fetch_feeds(
+    feeds: dict[str, dict[str, Any]], db_path: str, settings: dict[str, Any]
+) -> list[FeedOutcome]:
+    """Fetch and parse every feed at once; record each feed's status and validators."""
+    logger = get_run_logger()
+    with storage_db.connect(db_path) as con:
+        states = writes.load_feed_states(con)
+    outcomes = asyncio.run(_fetch_feeds(feeds, states, settings))
+    checked = datetime.now(UTC)
+    with storage_db.connect(db_path) as con:
+        for o in outcomes:
+            writes.save_feed_status(
+                con,
+                feed_id=o.feed_id,
+                url=o.url,
+                outlet=o.outlet,
+                status=o.status,
+                http_status=o.http_status,
+                etag=o.etag,
+                last_modified=o.last_modified,
+                items=len(o.items),
+                error=o.error,
+                checked_at=checked,
+            )
+    for o in outcomes:
+        if o.status == "failed":
+            logger.warning("feed %s failed: %s", o.feed_id, o.error)
+        elif o.status == "unchanged":
+            logger.info("feed %s unchanged (304)", o.feed_id)
+        else:
+            logger.info("feed %s: %d items", o.feed_id, len(o.items))
+    return outcomes
+
+
+def new_items(items: Iterable[FeedItem], db_path: str) -> list[FeedItem]:
+    """Each canonical URL once, in feed order, minus the articles already stored."""
+    unique: dict[str, FeedItem] = {}
+    for item in items:
+        unique.setdefault(item.url, item)
+    with storage_db.connect(db_path) as con:
+        known = writes.known_urls(con, list(unique))
+    return [item for url, item in unique.items() if url not in known]
+
+
+# -- articles ----------------------------------------------------------------------------------
+
+
+async def _fetch_pages(
+    items: Sequence[FeedItem], settings: dict[str, Any], rate: float | None
+) -> tuple[list[FetchedPage], list[ProcessedArticle]]:
+    limiter = http.HostLimiter(
+        get(settings, "fetch.per_host"), get(settings, "fetch.concurrency"), rate=rate
+    )
+    pages: list[FetchedPage] = []
+    failed: list[ProcessedArticle] = []
+    async with http.make_client(settings) as client:
+
+        async def one(item: FeedItem) -> FetchedPage | ProcessedArticle:
+            try:
+                res = await http.fetch(client, item.link, settings=settings, limiter=limiter)
+            except DiplowatchError as exc:
+                return ProcessedArticle(
+                    item=item, status="failed", fetched_at=datetime.now(UTC), error=str(exc)
+                )
+            return FetchedPage(item, res.content, datetime.now(UTC), res.status)
+
+        for result in await asyncio.gather(*(one(item) for item in items)):
+            if isinstance(result, FetchedPage):
+                pages.append(result)
+            else:
+                failed.append(result)
+    return pages, failed
+
+
+@task(name="fetch-articles", cache_policy=NO_CACHE)
+def fetch_articles(
+    items: Sequence[FeedItem], settings: dict[str, Any], rate: float | None = None
+) -> tuple[list[FetchedPage], list[ProcessedArticle]]:
+    pages, failed = asyncio.run(_fetch_pages(items, settings, rate))
+    logger = get_run_logger()
+    for done in failed:
+        logger.warning("article %s failed: %s", done.item.link, done.error)
+    return pages, failed
+
+
+@task(name="analyse-articles", cache_policy=NO_CACHE)
+def analyse_articles(pages: Sequence[FetchedPage], pool: AnalyzerPool) -> list[ProcessedArticle]:
+    return pool.process(pages)
+
+
+@task(name="write-batch", cache_policy=NO_CACHE)
+def write_batch(
+    batch: list[ProcessedArticle], db_path: str, run_id: str, run_date: date | None, version: str
+) -> dict[str, int]:
+    with storage_db.connect(db_path) as con:
+        return writes.save_batch(
+            con, batch, run_id=run_id, run_date=run_date, extractor_version=version
+        )
+
+
+def tally(counts: dict[str, int], batch: Sequence[ProcessedArticle]) -> None:
+    for done in batch:
+        counts[done.status] += 1
+        if done.flag is not None and done.flag.relevant:
+            counts["flagged"] += 1
+        counts["claims"] += len(done.claims)
+
+
+def ingest(
+    items: Sequence[FeedItem],
+    *,
+    cfg: Config,
+    db_path: str,
+    run_id: str,
+    run_date: date | None,
+    counts: dict[str, int],
+    pool: AnalyzerPool,
+    rate: float | None = None,
+) -> None:
+    """Fetch, analyse and write new articles batch by batch; shared by daily and backfill.
+
+    While the workers analyse batch n, this thread fetches batch n + 1, then writes batch n.
+    """
+    version = version_of(cfg)
+    size = get(cfg.settings, "pipeline.batch_size")
+    pending: tuple[PrefectFuture[list[ProcessedArticle]], list[ProcessedArticle]] | None = None
+
+    def finish(job: tuple[PrefectFuture[list[ProcessedArticle]], list[ProcessedArticle]]) -> None:
+        future, failed = job
+        batch = future.result() + failed
+        write_batch(batch, db_path, run_id, run_date, version)
+        tally(counts, batch)
+
+    for chunk in chunks(items, size):
+        pages, failed = fetch_articles(chunk, cfg.settings, rate)
+        if pending is not None:
+            finish(pending)
+        pending = (analyse_articles.submit(pages, pool), failed)
+    if pending is not None:
+        finish(pending)
+
+
+# -- the flow ----------------------------------------------------------------------------------
+
+
+def today_in(settings: dict[str, Any]) -> date:
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(get(settings, "schedule.timezone"))).date()
+
+
+@flow(
+    name="diplowatch-daily",
+    task_runner=ThreadPoolTaskRunner(max_workers=4),  # type: ignore[arg-type]  # prefect's generic
+    log_prints=False,
+)
+def daily(
+    run_date: date | None = None,
+    db: str | None = None,
+    config_dir: str | None = None,
+    feeds: dict[str, dict[str, Any]] | None = None,
+    kind: str = "daily",
+) -> dict[str, int]:
+    """Read every enabled feed and store the new articles, their flags and claims.
+
+    `feeds` replaces the configured feed list (the offline demo serves its own).
+    """
+    logger = get_run_logger()
+    cfg = load_config(config_dir)
+    db_path = str(storage_db.db_path(db))
+    run_date = run_date or today_in(cfg.settings)
+    feed_list = feeds if feeds is not None else cfg.enabled_feeds()
+    counts = dict.fromkeys(COUNTS, 0)
+    with storage_db.connect(db_path) as con:
+        run_id = writes.start_run(
+            con,
+            kind=kind,
+            run_date=run_date,
+            params={"feeds": len(feed_list), "config": config_dir},
+            flow_run_id=str(flow_run.id) if flow_run.id else None,
+        )
+    try:
+        outcomes = fetch_feeds(feed_list, db_path, cfg.settings)
+        for o in outcomes:
+            key = {"ok": "feeds_ok", "empty": "feeds_ok", "unchanged": "feeds_unchanged"}
+            counts[key.get(o.status, "feeds_failed")] += 1
+            counts["items_seen"] += len(o.items)
+        items = new_items((item for o in outcomes for item in o.items), db_path)
+        counts["new_articles"] = len(items)
+        logger.info("%d items seen, %d new articles", counts["items_seen"], len(items))
+        if items:
+            with AnalyzerPool(cfg, get(cfg.settings, "pipeline.workers")) as pool:
+                ingest(
+                    items,
+                    cfg=cfg,
+                    db_path=db_path,
+                    run_id=run_id,
+                    run_date=run_date,
+                    counts=counts,
+                    pool=pool,
+                )
+    except BaseException as exc:
+        with storage_db.connect(db_path) as con:
+            writes.finish_run(con, run_id, status="failed", counts=counts, error=str(exc))
+        raise
+    with storage_db.connect(db_path) as con:
+        writes.finish_run(con, run_id, status="completed", counts=counts)
+    logger.info(
+        "run %s: %s", run_id, ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items())
+    )
+    return counts
