@@ -1,0 +1,34 @@
+"""Fixtures shared by the flow and CLI tests: real Prefect, real DuckDB files, real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flows import prefect_setup  # noqa: F401  # must precede the first prefect import
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect server and database for the whole session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    """A user's config directory: analysis in-process and fast retries, nothing else changed."""
+    d = tmp_path / "config"
+    d.mkdir()
+    (d / "settings.toml").write_text(
+        "[fetch]\ntimeout = 2.0\nconnect_timeout = 2.0\nretries = 2\nbackoff = 0.05\n"
+        "max_backoff = 1.0\nmax_bytes = 200_000\n\n[pipeline]\nworkers = 0\nbatch_size = 5\n",
+        encoding="utf-8",
+    )
+    return d
