@@ -1,0 +1,45 @@
+"""DuckDB storage of diplowatch: schema and migrations, writes, canned read-only queries.
+
+Pure DuckDB code: no Prefect, no network. Callers hand in a connection from `connect`.
+"""
+
+from storage.blobs import compress, decompress
+from storage.db import DEFAULT_DB, connect, db_path, session, transaction
+from storage.migrations import MIGRATIONS, migrate
+from storage.queries import flagged_stories, list_claims, run_query, summary
+from storage.writes import (
+    dates_completed,
+    finish_run,
+    iter_stored_pages,
+    known_urls,
+    load_feed_states,
+    replace_analysis,
+    save_batch,
+    save_feed_status,
+    start_run,
+)
+
+__all__ = [
+    "DEFAULT_DB",
+    "MIGRATIONS",
+    "compress",
+    "connect",
+    "dates_completed",
+    "db_path",
+    "decompress",
+    "finish_run",
+    "flagged_stories",
+    "iter_stored_pages",
+    "known_urls",
+    "list_claims",
+    "load_feed_states",
+    "migrate",
+    "replace_analysis",
+    "run_query",
+    "save_batch",
+    "save_feed_status",
+    "session",
+    "start_run",
+    "summary",
+    "transaction",
+]

@@ -1,0 +1,129 @@
+"""Opening the DuckDB file, and transactions.
+
+DuckDB lets one process open a file read-write, or any number of processes open it read-only, never
+both at once. So a long flow should hold a connection only while it writes (see `session`), and a
+second writer gets a clear `DatabaseLockedError` naming the file and the PID holding it, instead of
+duckdb's multi-line IOException.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import duckdb
+
+from extractors.errors import DatabaseLockedError, DatabaseMissingError, StorageError
+
+DEFAULT_DB = "data/diplowatch.duckdb"
+ENV_VAR = "DIPLOWATCH_DB"
+
+_PID_RE = re.compile(r"\(PID (\d+)\)")
+_LOCK_POLL = 0.1  # seconds between attempts while waiting for a lock
+
+
+def db_path(cli_value: str | None) -> Path:
+    """The database file to use: `--db` if given, else $DIPLOWATCH_DB, else `DEFAULT_DB`."""
+    if cli_value:
+        return Path(cli_value)
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    return Path(DEFAULT_DB)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _is_lock_error(exc: duckdb.Error) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.IOException) and ("lock" in text)
+
+
+def _locked_error(path: str | Path, exc: duckdb.Error) -> DatabaseLockedError:
+    match = _PID_RE.search(str(exc))
+    holder = f"process {match.group(1)}" if match else "another process"
+    return DatabaseLockedError(
+        f"{path}: database is locked by {holder}; wait for it to finish or stop it"
+    )
+
+
+def connect(
+    path: str | Path, *, read_only: bool = False, wait: float = 0.0
+) -> duckdb.DuckDBPyConnection:
+    """Open the database file; read-write opens create it and bring its schema up to date.
+
+    `wait` (seconds, default 0: fail at once) retries while another process holds the lock, so a
+    flow that opens the file per batch can queue behind an analyst's short read-only query.
+    Raises DatabaseMissingError (read-only, no file), DatabaseLockedError, or StorageError.
+    """
+    in_memory = str(path) == ":memory:"
+    if not in_memory:
+        file = Path(path)
+        if read_only and not file.exists():
+            raise DatabaseMissingError(
+                f"{path}: no such database file (run `diplowatch run` or `diplowatch demo` "
+                "first, or pass --db)"
+            )
+        if not read_only:
+            try:
+                file.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(f"{path}: cannot create directory: {exc}") from exc
+
+    deadline = time.monotonic() + max(wait, 0.0)
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.Error as exc:
+            if _is_lock_error(exc):
+                if time.monotonic() < deadline:
+                    time.sleep(_LOCK_POLL)
+                    continue
+                raise _locked_error(path, exc) from exc
+            raise StorageError(f"{path}: cannot open database: {_first_line(exc)}") from exc
+
+    if not read_only:
+        # Imported here: migrations uses `transaction` from this module.
+        from storage.migrations import migrate
+
+        try:
+            migrate(con)
+        except BaseException:
+            con.close()
+            raise
+    return con
+
+
+@contextmanager
+def session(
+    path: str | Path, *, read_only: bool = False, wait: float = 0.0
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """`connect`, yield, and always close: releases the file lock as soon as the block ends."""
+    con = connect(path, read_only=read_only, wait=wait)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN ... COMMIT, or ROLLBACK and re-raise: a write is all or nothing."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        # duckdb may already have aborted the transaction; the original error matters more.
+        with suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        raise
+    else:
+        con.execute("COMMIT")

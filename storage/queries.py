@@ -1,0 +1,175 @@
+"""Read-only queries: the analyst's SQL and the canned ones behind `diplowatch claims` etc.
+
+`run_query` checks with duckdb's own parser that the SQL is one read-only statement before running
+it. The CLI also opens the file read-only; this is the second guard, and it gives a clear message
+instead of duckdb's "Cannot execute statement of type INSERT in read-only mode".
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import duckdb
+
+from extractors.errors import QueryError
+
+Rows = tuple[list[str], list[tuple[Any, ...]]]
+
+# duckdb parses SELECT, WITH, FROM, VALUES, DESCRIBE, SHOW and SUMMARIZE as SELECT statements.
+_READ_ONLY_TYPES = {duckdb.StatementType.SELECT}
+_READ_ONLY_PRAGMAS = {
+    "table_info",
+    "show_tables",
+    "show_tables_expanded",
+    "show",
+    "database_size",
+    "storage_info",
+    "version",
+    "database_list",
+}
+_EXPLAIN_RE = re.compile(r"^\s*explain\s+(analy[sz]e\s+)?", re.IGNORECASE)
+_PRAGMA_RE = re.compile(r"^\s*pragma\s+(\w+)", re.IGNORECASE)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Raise QueryError unless `sql` is exactly one read-only statement."""
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise QueryError(_first_line(exc)) from exc
+    if len(statements) != 1:
+        raise QueryError(f"expected one SQL statement, got {len(statements)}")
+    stmt = statements[0]
+    kind = stmt.type
+    if kind in _READ_ONLY_TYPES:
+        return
+    if kind == duckdb.StatementType.EXPLAIN:
+        # EXPLAIN ANALYZE runs its statement: what it explains must be read-only too.
+        check_read_only(con, _EXPLAIN_RE.sub("", stmt.query, count=1))
+        return
+    if kind == duckdb.StatementType.PRAGMA:
+        match = _PRAGMA_RE.match(stmt.query)
+        if match and match.group(1).lower() in _READ_ONLY_PRAGMAS:
+            return
+        raise QueryError(
+            "only read-only PRAGMAs are allowed: " + ", ".join(sorted(_READ_ONLY_PRAGMAS))
+        )
+    raise QueryError(
+        f"read-only queries only (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN, "
+        f"PRAGMA table_info): refused a {kind.name} statement"
+    )
+
+
+def run_query(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Rows:
+    """Run one read-only statement; return (column names, rows). Failures raise QueryError."""
+    check_read_only(con, sql)
+    try:
+        cur = con.execute(sql, params or [])
+        columns = [d[0] for d in cur.description] if cur.description else []
+        rows = cur.fetchall() if cur.description else []
+    except duckdb.Error as exc:
+        raise QueryError(_first_line(exc)) from exc
+    return columns, rows
+
+
+def _date_filters(
+    column: str, since: date | None, until: date | None
+) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if since is not None:
+        where.append(f"{column} >= ?")
+        params.append(since)
+    if until is not None:
+        where.append(f"{column} <= ?")
+        params.append(until)
+    return where, params
+
+
+def _limit(limit: int | None) -> str:
+    if limit is None:
+        return ""
+    if limit < 0:
+        raise QueryError(f"limit must be >= 0, not {limit}")
+    return f" LIMIT {int(limit)}"
+
+
+def flagged_stories(
+    con: duckdb.DuckDBPyConnection,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int | None = None,
+) -> Rows:
+    """Relevant stories, newest first: url, outlet, published, title, score, reasons."""
+    where, params = _date_filters("a.published", since, until)
+    sql = (
+        "SELECT a.url, a.outlet, a.published, a.title, f.score, f.reasons"
+        " FROM flags f JOIN articles a USING (url)"
+        " WHERE " + " AND ".join(["f.relevant", *where]) + " ORDER BY a.published DESC NULLS LAST,"
+        " f.score DESC, a.url" + _limit(limit)
+    )
+    return run_query(con, sql, params)
+
+
+def list_claims(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    actor: str | None = None,
+    country: str | None = None,
+    kind: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int | None = None,
+) -> Rows:
+    """Claims with their article, newest first, filtered.
+
+    `actor` matches speaker_actor or the speaker mention, case-insensitive substring ("poutine"
+    finds "Vladimir Poutine"); `country` and `kind` match exactly (country case-insensitively);
+    since/until apply to the article's published date.
+    """
+    where, params = _date_filters("a.published", since, until)
+    if actor:
+        where.append("(c.speaker_actor ILIKE ? OR c.speaker ILIKE ?)")
+        pattern = f"%{actor}%"
+        params += [pattern, pattern]
+    if country:
+        where.append("upper(c.speaker_country) = upper(?)")
+        params.append(country)
+    if kind:
+        where.append("c.kind = ?")
+        params.append(kind)
+    sql = (
+        "SELECT a.published, a.outlet, a.title, c.speaker, c.speaker_actor, c.speaker_country,"
+        " c.kind, c.cue, c.addressee, c.source, c.content, c.url"
+        " FROM claims c JOIN articles a USING (url)"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY a.published DESC NULLS LAST, c.url, c.idx"
+        + _limit(limit)
+    )
+    return run_query(con, sql, params)
+
+
+def summary(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Headline counts: articles (and by status), flagged stories, claims, runs."""
+    row = con.execute(
+        """
+        SELECT
+            (SELECT count(*) FROM articles),
+            (SELECT count(*) FROM articles WHERE status = 'extracted'),
+            (SELECT count(*) FROM articles WHERE status = 'empty'),
+            (SELECT count(*) FROM articles WHERE status = 'failed'),
+            (SELECT count(*) FROM flags WHERE relevant),
+            (SELECT count(*) FROM claims),
+            (SELECT count(*) FROM runs)
+        """
+    ).fetchone()
+    keys = ("articles", "extracted", "empty", "failed", "flagged", "claims", "runs")
+    values = row if row is not None else (0,) * len(keys)
+    return {key: int(value) for key, value in zip(keys, values, strict=True)}
