@@ -1,0 +1,157 @@
+"""The daily flow end to end: a loopback HTTP server, real Prefect, a real DuckDB file, real spaCy.
+
+One newsroom, every trouble at once: a diplomacy story listed by two feeds (one with tracking
+parameters), a feed that serves an HTML page, a page that fails once with a 500, a page that
+never answers in time, an oversize page and a page declared UTF-8 that is not. Then the same day
+again: feeds answer 304, and nothing in the file changes.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from tests.flow_fixtures import NOT_A_FEED, page, rss
+
+pytestmark = pytest.mark.slow
+
+ETAG = '"v1"'
+
+
+def feed_handler(body: bytes):  # type: ignore[no-untyped-def]
+    def handle(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == ETAG:
+            return Response(status=304, headers={"ETag": ETAG})
+        return Response(body, content_type="application/rss+xml", headers={"ETag": ETAG})
+
+    return handle
+
+
+def slow(_: Request) -> Response:
+    time.sleep(3.5)
+    return Response(page("marche-de-noel"), content_type="text/html")
+
+
+@pytest.fixture
+def newsroom(httpserver: HTTPServer) -> dict[str, dict[str, Any]]:
+    url = httpserver.url_for
+    diplomacy = url("/monde/appel-biden-poutine.html")
+    monde = rss(
+        "Monde",
+        [
+            (diplomacy + "?utm_source=rss&utm_medium=feed#xtor=RSS-1", "Biden et Poutine se parlent"),
+            (url("/sport/ligue-1.html"), "Ligue 1"),
+            (url("/region/marche.html"), "Marché de Noël"),
+            (url("/france/budget.html"), "Budget des régions"),
+        ],
+    )
+    une = rss(
+        "À la une",
+        [
+            (diplomacy, "Biden et Poutine se parlent"),
+            (url("/lent.html"), "Une page qui ne répond pas"),
+            (url("/enorme.html"), "Une page trop grosse"),
+        ],
+    )
+    httpserver.expect_request("/monde.xml").respond_with_handler(feed_handler(monde))
+    httpserver.expect_request("/une.xml").respond_with_handler(feed_handler(une))
+    httpserver.expect_request("/casse.xml").respond_with_data(NOT_A_FEED, content_type="text/html")
+    httpserver.expect_request("/monde/appel-biden-poutine.html").respond_with_data(
+        page("appel-biden-poutine"), content_type="text/html; charset=utf-8"
+    )
+    httpserver.expect_request("/sport/ligue-1.html").respond_with_data(
+        page("ligue-1-nantes"), content_type="text/html"
+    )
+    # declared UTF-8, but with Latin-1 bytes in the middle
+    broken = page("marche-de-noel").replace("Après".encode(), b"Apr\xe8s")
+    httpserver.expect_request("/region/marche.html").respond_with_data(broken, content_type="text/html")
+    httpserver.expect_oneshot_request("/france/budget.html").respond_with_data("panne", status=500)
+    httpserver.expect_request("/france/budget.html").respond_with_data(
+        page("budget-regions"), content_type="text/html"
+    )
+    httpserver.expect_request("/lent.html").respond_with_handler(slow)
+    httpserver.expect_request("/enorme.html").respond_with_data(
+        b"<html><body>" + b"<p>bla</p>" * 50_000 + b"</body></html>", content_type="text/html"
+    )
+    return {
+        "test-monde": {"outlet": "Le Quotidien test", "url": url("/monde.xml")},
+        "test-une": {"outlet": "Le Quotidien test", "url": url("/une.xml")},
+        "test-casse": {"outlet": "Le Quotidien test", "url": url("/casse.xml")},
+    }
+
+
+def snapshot(db: Path) -> dict[str, Any]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {
+            table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+            for table in ("articles", "flags", "claims")
+        }
+
+
+def test_daily_flow_end_to_end(
+    prefect_harness: None, newsroom: dict[str, dict[str, Any]], config_dir: Path, tmp_path: Path
+) -> None:
+    from datetime import date
+
+    from flows.daily import daily
+
+    db = tmp_path / "news.duckdb"
+    counts = daily(run_date=date(2021, 12, 7), db=str(db), config_dir=str(config_dir), feeds=newsroom)
+
+    assert counts["feeds_ok"] == 2
+    assert counts["feeds_failed"] == 1
+    assert counts["items_seen"] == 7
+    assert counts["new_articles"] == 6  # the story listed by both feeds is fetched once
+    assert counts["extracted"] == 4
+    assert counts["failed"] == 2
+    assert counts["flagged"] == 1
+    assert counts["claims"] >= 2
+
+    con = duckdb.connect(str(db), read_only=True)
+    rows = dict(con.execute("SELECT url, status FROM articles").fetchall())
+    base = newsroom["test-monde"]["url"].rsplit("/", 1)[0]
+    assert rows == {
+        f"{base}/monde/appel-biden-poutine.html": "extracted",
+        f"{base}/sport/ligue-1.html": "extracted",
+        f"{base}/region/marche.html": "extracted",
+        f"{base}/france/budget.html": "extracted",  # a 500, then retried
+        f"{base}/lent.html": "failed",  # timed out on every attempt
+        f"{base}/enorme.html": "failed",  # over the size cap
+    }
+    errors = dict(con.execute("SELECT url, error FROM articles WHERE status = 'failed'").fetchall())
+    assert "lent.html" in errors[f"{base}/lent.html"]
+    assert "enorme.html" in errors[f"{base}/enorme.html"]
+    text = con.execute(
+        "SELECT text FROM articles WHERE url = ?", [f"{base}/region/marche.html"]
+    ).fetchone()
+    assert text is not None and "marché de Noël" in text[0]  # the bad byte cost one character
+    assert "Mentions légales" not in text[0]
+
+    feeds = {r[0]: r[1:] for r in con.execute("SELECT feed_id, last_status, last_error, etag FROM feeds").fetchall()}
+    assert feeds["test-monde"][0] == "ok" and feeds["test-monde"][2] == ETAG
+    assert feeds["test-casse"][0] == "failed"
+    assert "test-casse" in feeds["test-casse"][1] and "HTML" in feeds["test-casse"][1]
+
+    flagged = con.execute("SELECT url FROM flags WHERE relevant").fetchall()
+    assert flagged == [(f"{base}/monde/appel-biden-poutine.html",)]
+    speakers = {r[0] for r in con.execute("SELECT speaker_country FROM claims").fetchall()}
+    assert "USA" in speakers
+    run = con.execute("SELECT status, counts, kind FROM runs").fetchall()
+    assert len(run) == 1 and run[0][0] == "completed" and run[0][2] == "daily"
+    assert json.loads(run[0][1])["new_articles"] == 6
+    con.close()
+
+    before = snapshot(db)
+    again = daily(run_date=date(2021, 12, 7), db=str(db), config_dir=str(config_dir), feeds=newsroom)
+    assert again["feeds_unchanged"] == 2
+    assert again["new_articles"] == 0
+    assert snapshot(db) == before
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM runs WHERE status = 'completed'").fetchone() == (2,)
