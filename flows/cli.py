@@ -211,6 +211,18 @@ def cmd_settings(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backfill(args: argparse.Namespace) -> int:
+    from flows.backfill import run_backfill_command
+
+    return run_backfill_command(args)
+
+
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    from flows.reprocess import run_reprocess_command
+
+    return run_reprocess_command(args)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from flows.schedule import serve_daily
 
@@ -246,6 +258,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("run", cmd_run, "run the daily flow over config/feeds.toml")
     p.add_argument("--date", type=_date, help="run date (default: today, Europe/Paris)")
     add("demo", cmd_demo, "run the daily flow over the bundled offline sample (default --db data/demo.duckdb)")
+    p = add("backfill", cmd_backfill, "past dates from archived feeds and sitemaps; resumable")
+    p.add_argument("--from", dest="date_from", type=_date, required=True, metavar="D1")
+    p.add_argument("--to", dest="date_to", type=_date, required=True, metavar="D2")
+    p.add_argument("--outlet", action="append", metavar="NAME", help="only this outlet (repeatable)")
+    p.add_argument("--force", action="store_true", help="redo dates already complete")
+    p = add("reprocess", cmd_reprocess, "re-run cleaning, flags and claims on stored pages, no fetch")
+    p.add_argument("--since", type=_date)
+    p.add_argument("--until", type=_date)
     p = add("analyze", cmd_analyze, "flag and claims for given texts or pages, no database")
     p.add_argument("files", nargs="*", metavar="FILE", help=".txt or .html files")
     p.add_argument("--input", metavar="JSONL", help='documents, one {"id", "text"|"html"} a line')
