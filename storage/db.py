@@ -42,8 +42,11 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _is_lock_error(exc: duckdb.Error) -> bool:
+    # Not just "lock" in the text: "Could not read block ..." is a corrupt file, not a lock.
     text = str(exc).lower()
-    return isinstance(exc, duckdb.IOException) and ("lock" in text)
+    return isinstance(exc, duckdb.IOException) and (
+        "could not set lock" in text or "conflicting lock" in text
+    )
 
 
 def _locked_error(path: str | Path, exc: duckdb.Error) -> DatabaseLockedError:
@@ -88,6 +91,12 @@ def connect(
                     time.sleep(_LOCK_POLL)
                     continue
                 raise _locked_error(path, exc) from exc
+            if "different configuration" in str(exc):
+                # duckdb shares one instance per file within a process: no mixing of modes.
+                other = "read-write" if read_only else "read-only"
+                raise StorageError(
+                    f"{path}: already open {other} in this process; close that connection first"
+                ) from exc
             raise StorageError(f"{path}: cannot open database: {_first_line(exc)}") from exc
 
     if not read_only:

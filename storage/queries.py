@@ -29,8 +29,11 @@ _READ_ONLY_PRAGMAS = {
     "version",
     "database_list",
 }
-_EXPLAIN_RE = re.compile(r"^\s*explain\s+(analy[sz]e\s+)?", re.IGNORECASE)
-_PRAGMA_RE = re.compile(r"^\s*pragma\s+(\w+)", re.IGNORECASE)
+# Leading whitespace and comments, which duckdb keeps in a statement's text.
+_LEADING_RE = re.compile(r"^(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
+# EXPLAIN [(options)] [ANALYZE]: what follows is the explained statement.
+_EXPLAIN_RE = re.compile(r"^explain\s*(?:\([^)]*\)\s*)?(?:analy[sz]e\b)?", re.IGNORECASE)
+_PRAGMA_RE = re.compile(r"^pragma\s+(\w+)", re.IGNORECASE)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -48,14 +51,18 @@ def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> None:
         raise QueryError(f"expected one SQL statement, got {len(statements)}")
     stmt = statements[0]
     kind = stmt.type
+    text = _LEADING_RE.sub("", stmt.query, count=1)
     if kind in _READ_ONLY_TYPES:
         return
     if kind == duckdb.StatementType.EXPLAIN:
         # EXPLAIN ANALYZE runs its statement: what it explains must be read-only too.
-        check_read_only(con, _EXPLAIN_RE.sub("", stmt.query, count=1))
+        match = _EXPLAIN_RE.match(text)
+        if not match:
+            raise QueryError("cannot tell what this EXPLAIN explains; write EXPLAIN SELECT ...")
+        check_read_only(con, text[match.end() :])
         return
     if kind == duckdb.StatementType.PRAGMA:
-        match = _PRAGMA_RE.match(stmt.query)
+        match = _PRAGMA_RE.match(text)
         if match and match.group(1).lower() in _READ_ONLY_PRAGMAS:
             return
         raise QueryError(
