@@ -163,7 +163,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def _read_only(args: argparse.Namespace) -> Any:
     from storage import db as storage_db
 
-    return storage_db.connect(storage_db.db_path(args.db), read_only=True)
+    # a running flow holds the file only for short writes: wait those out
+    return storage_db.connect(storage_db.db_path(args.db), read_only=True, wait=10.0)
 
 
 def cmd_query(args: argparse.Namespace) -> int:

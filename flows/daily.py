@@ -34,6 +34,9 @@ from flows.workers import AnalyzerPool, version_of
 from storage import db as storage_db
 from storage import writes
 
+# Seconds a write waits for an analyst's read-only query to release the file.
+WRITE_WAIT = 60.0
+
 COUNTS = (
     "feeds_ok",
     "feeds_unchanged",
@@ -120,11 +123,11 @@ def fetch_feeds(
 ) -> list[FeedOutcome]:
     """Fetch and parse every feed at once; record each feed's status and validators."""
     logger = get_run_logger()
-    with storage_db.connect(db_path) as con:
+    with storage_db.session(db_path, wait=WRITE_WAIT) as con:
         states = writes.load_feed_states(con)
     outcomes = asyncio.run(_fetch_feeds(feeds, states, settings))
     checked = datetime.now(UTC)
-    with storage_db.connect(db_path) as con:
+    with storage_db.session(db_path, wait=WRITE_WAIT) as con:
         for o in outcomes:
             writes.save_feed_status(
                 con,
@@ -154,7 +157,7 @@ def new_items(items: Iterable[FeedItem], db_path: str) -> list[FeedItem]:
     unique: dict[str, FeedItem] = {}
     for item in items:
         unique.setdefault(item.url, item)
-    with storage_db.connect(db_path) as con:
+    with storage_db.session(db_path, wait=WRITE_WAIT) as con:
         known = writes.known_urls(con, list(unique))
     return [item for url, item in unique.items() if url not in known]
 
@@ -209,7 +212,7 @@ def analyse_articles(pages: Sequence[FetchedPage], pool: AnalyzerPool) -> list[P
 def write_batch(
     batch: list[ProcessedArticle], db_path: str, run_id: str, run_date: date | None, version: str
 ) -> dict[str, int]:
-    with storage_db.connect(db_path) as con:
+    with storage_db.session(db_path, wait=WRITE_WAIT) as con:
         return writes.save_batch(
             con, batch, run_id=run_id, run_date=run_date, extractor_version=version
         )
@@ -288,7 +291,7 @@ def daily(
     run_date = run_date or today_in(cfg.settings)
     feed_list = feeds if feeds is not None else cfg.enabled_feeds()
     counts = dict.fromkeys(COUNTS, 0)
-    with storage_db.connect(db_path) as con:
+    with storage_db.session(db_path, wait=WRITE_WAIT) as con:
         run_id = writes.start_run(
             con,
             kind=kind,
@@ -317,10 +320,10 @@ def daily(
                     pool=pool,
                 )
     except BaseException as exc:
-        with storage_db.connect(db_path) as con:
+        with storage_db.session(db_path, wait=WRITE_WAIT) as con:
             writes.finish_run(con, run_id, status="failed", counts=counts, error=str(exc))
         raise
-    with storage_db.connect(db_path) as con:
+    with storage_db.session(db_path, wait=WRITE_WAIT) as con:
         writes.finish_run(con, run_id, status="completed", counts=counts)
     logger.info(
         "run %s: %s", run_id, ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items())

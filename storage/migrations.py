@@ -151,6 +151,13 @@ def _indexes(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE INDEX claims_speaker_actor ON claims (speaker_actor)")
 
 
+@MIGRATIONS("0003_run_seconds")
+def _run_seconds(con: duckdb.DuckDBPyConnection) -> None:
+    # Seconds spent per stage (fetch, clean, flag, claims, write, orchestration), as JSON text:
+    # where a slow run's time went, without a profiler.
+    con.execute("ALTER TABLE runs ADD COLUMN seconds TEXT")
+
+
 def applied(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Names of the migrations recorded in this database, oldest first."""
     con.execute(

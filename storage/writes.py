@@ -105,13 +105,16 @@ def finish_run(
     status: str,
     counts: dict[str, int],
     error: str | None = None,
+    seconds: dict[str, float] | None = None,
 ) -> None:
-    """Close a run with its final status and counts; an unknown run_id is a StorageError."""
+    """Close a run with its final status, counts and per-stage seconds; unknown run_id raises."""
     _check(status, RUN_STATUSES, "run status")
+    timing = json.dumps({k: round(v, 3) for k, v in seconds.items()}) if seconds else None
     with _write(con, f"finish_run {run_id}"):
         row = con.execute(
-            "UPDATE runs SET status = ?, counts = ?, error = ?, finished = ? WHERE run_id = ?",
-            [status, json.dumps(counts, sort_keys=True), error, _now(), run_id],
+            "UPDATE runs SET status = ?, counts = ?, error = ?, finished = ?, seconds = ?"
+            " WHERE run_id = ?",
+            [status, json.dumps(counts, sort_keys=True), error, _now(), timing, run_id],
         ).fetchone()
         if not row or row[0] == 0:
             raise StorageError(f"finish_run: no run {run_id}")
