@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from time import perf_counter
 from typing import Any
 
 from extractors.actors import ActorIndex
@@ -52,6 +53,12 @@ class Analyzer:
         self.actors = actors
         self.flag_settings = flag_settings
         self.claims = claims
+        # seconds spent per stage since the last `take_seconds()`: what a benchmark reports
+        self.seconds: dict[str, float] = dict.fromkeys(("clean", "flag", "claims"), 0.0)
+
+    def take_seconds(self) -> dict[str, float]:
+        taken, self.seconds = self.seconds, dict.fromkeys(self.seconds, 0.0)
+        return taken
 
     def flag(self, article: Article, published: date | None) -> Flag:
         return flag_article(
@@ -74,6 +81,7 @@ class Analyzer:
         out: list[ProcessedArticle] = []
         candidates: list[tuple[int, str, date | None]] = []
         for page in pages:
+            started = perf_counter()
             article = extract_article(page.html, url=page.item.url)
             # the feed knows title and date when the page hides them
             if not article.title and page.item.title:
@@ -89,14 +97,19 @@ class Analyzer:
                 raw_html=page.html,
                 article=article,
             )
+            flagged = perf_counter()
+            self.seconds["clean"] += flagged - started
             if done.status == "extracted":
                 done.flag = self.flag(article, published)
                 if done.flag.relevant:
                     candidates.append((len(out), article.text, published))
+            self.seconds["flag"] += perf_counter() - flagged
             out.append(done)
+        started = perf_counter()
         texts = [(text, published) for _, text, published in candidates]
         for (i, _, _), claims in zip(candidates, self.claims_for(texts), strict=True):
             out[i].claims = claims
+        self.seconds["claims"] += perf_counter() - started
         return out
 
     def analyze_documents(

@@ -25,7 +25,11 @@ def _date(value: str) -> date:
 
 
 def _cell(value: Any, width: int | None = None) -> str:
-    text = "" if value is None else (", ".join(map(str, value)) if isinstance(value, list) else str(value))
+    text = (
+        ""
+        if value is None
+        else (", ".join(map(str, value)) if isinstance(value, list) else str(value))
+    )
     text = " ".join(text.split())
     if width is not None and len(text) > width:
         text = text[: width - 1] + "…"
@@ -38,7 +42,9 @@ def print_rows(
     """A table for people, csv or json (one object per row) for programs."""
     if fmt == "json":
         for row in rows:
-            out.write(json.dumps(dict(zip(columns, row, strict=True)), default=str, ensure_ascii=False))
+            out.write(
+                json.dumps(dict(zip(columns, row, strict=True)), default=str, ensure_ascii=False)
+            )
             out.write("\n")
         return
     if fmt == "csv":
@@ -81,7 +87,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with DemoServer() as server:
         print(f"Serving the offline sample at {server.base_url} ({len(server.feeds())} feeds)")
         counts = daily(
-            run_date=date(2021, 12, 7), db=db_path, config_dir=args.config, feeds=server.feeds(), kind="demo"
+            run_date=date(2021, 12, 7),
+            db=db_path,
+            config_dir=args.config,
+            feeds=server.feeds(),
+            kind="demo",
         )
     print(_counts_line(counts))
     with storage_db.connect(db_path, read_only=True) as con:
@@ -94,10 +104,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("\nFlagged stories:")
         print_rows(cols, rows, "table", sys.stdout, width=50)
         cols, rows = queries.list_claims(con, limit=8)
-        keep = [cols.index(c) for c in ("speaker_actor", "speaker_country", "kind", "cue", "content")]
+        keep = [
+            cols.index(c) for c in ("speaker_actor", "speaker_country", "kind", "cue", "content")
+        ]
         print("\nClaims:")
-        print_rows([cols[i] for i in keep], [[r[i] for i in keep] for r in rows], "table", sys.stdout, width=50)
-    print(f'\nQuery it: diplowatch query --db {db_path} "SELECT kind, count(*) FROM claims GROUP BY kind"')
+        print_rows(
+            [cols[i] for i in keep],
+            [[r[i] for i in keep] for r in rows],
+            "table",
+            sys.stdout,
+            width=50,
+        )
+    print(
+        f"\nQuery it: diplowatch query --db {db_path} "
+        '"SELECT kind, count(*) FROM claims GROUP BY kind"'
+    )
     return 0
 
 
@@ -115,8 +136,10 @@ def _read_docs(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
                 doc = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(f"{path}:{n}: not JSON ({exc.msg})") from None
-            if not isinstance(doc, dict) or "id" not in doc or not (
-                isinstance(doc.get("text"), str) or isinstance(doc.get("html"), str)
+            if (
+                not isinstance(doc, dict)
+                or "id" not in doc
+                or not (isinstance(doc.get("text"), str) or isinstance(doc.get("html"), str))
             ):
                 raise InputError(f'{path}:{n}: expected {{"id": ..., "text" or "html": ...}}')
             if doc.get("published"):
@@ -197,7 +220,9 @@ def cmd_flagged(args: argparse.Namespace) -> int:
     from storage import queries
 
     with _read_only(args) as con:
-        cols, rows = queries.flagged_stories(con, since=args.since, until=args.until, limit=args.limit)
+        cols, rows = queries.flagged_stories(
+            con, since=args.since, until=args.until, limit=args.limit
+        )
     print_rows(cols, rows, args.format, sys.stdout)
     return 0
 
@@ -247,24 +272,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="diplowatch",
-        description="French-news monitor of US–Russia–Ukraine diplomacy: feeds -> claims -> DuckDB.",
+        description="French-news monitor of US–Russia–Ukraine diplomacy: feeds to claims to DuckDB",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, fn: Callable[[argparse.Namespace], int], help: str, *parents: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    def add(
+        name: str,
+        fn: Callable[[argparse.Namespace], int],
+        help: str,
+        *parents: argparse.ArgumentParser,
+    ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help, parents=[common, *parents])
         p.set_defaults(func=fn)
         return p
 
     p = add("run", cmd_run, "run the daily flow over config/feeds.toml")
     p.add_argument("--date", type=_date, help="run date (default: today, Europe/Paris)")
-    add("demo", cmd_demo, "run the daily flow over the bundled offline sample (default --db data/demo.duckdb)")
+    add(
+        "demo",
+        cmd_demo,
+        "run the daily flow over the bundled offline sample (default --db data/demo.duckdb)",
+    )
     p = add("backfill", cmd_backfill, "past dates from archived feeds and sitemaps; resumable")
     p.add_argument("--from", dest="date_from", type=_date, required=True, metavar="D1")
     p.add_argument("--to", dest="date_to", type=_date, required=True, metavar="D2")
-    p.add_argument("--outlet", action="append", metavar="NAME", help="only this outlet (repeatable)")
+    p.add_argument(
+        "--outlet", action="append", metavar="NAME", help="only this outlet (repeatable)"
+    )
     p.add_argument("--force", action="store_true", help="redo dates already complete")
-    p = add("reprocess", cmd_reprocess, "re-run cleaning, flags and claims on stored pages, no fetch")
+    p = add(
+        "reprocess", cmd_reprocess, "re-run cleaning, flags and claims on stored pages, no fetch"
+    )
     p.add_argument("--since", type=_date)
     p.add_argument("--until", type=_date)
     p = add("analyze", cmd_analyze, "flag and claims for given texts or pages, no database")

@@ -10,12 +10,13 @@ between two batches.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
-
-from flows import prefect_setup  # noqa: F401  # must precede the first prefect import
+from time import perf_counter
+from typing import Any, TypeVar
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -27,12 +28,17 @@ from extractors.errors import DiplowatchError
 from extractors.feeds import parse_feed
 from extractors.pipeline import FetchedPage
 from extractors.records import FeedItem, ProcessedArticle
-from flows import http
+from flows import (
+    http,
+    prefect_setup,  # noqa: F401  # must precede the first prefect import
+)
 from flows.config import Config, load_config
 from flows.settings import get
 from flows.workers import AnalyzerPool, version_of
 from storage import db as storage_db
 from storage import writes
+
+T = TypeVar("T")
 
 # Seconds a write waits for an analyst's read-only query to release the file.
 WRITE_WAIT = 60.0
@@ -67,6 +73,48 @@ class FeedOutcome:
 def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+class Clock:
+    """Seconds per stage, and Prefect's own share: what a task call costs beyond its body.
+
+    Stage bodies time themselves (`stage`); `call` and `submitted` time a task from the flow's
+    side, and the difference is orchestration. Bodies of submitted tasks run on another thread,
+    hence the per-thread tally.
+    """
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {"orchestration": 0.0}
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._bodies: dict[str, tuple[float, float]] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = perf_counter()
+        try:
+            yield
+        finally:
+            ended = perf_counter()
+            with self._lock:
+                self.seconds[name] = self.seconds.get(name, 0.0) + ended - started
+                self._bodies[name] = (started, ended)
+            self._local.body = getattr(self._local, "body", 0.0) + ended - started
+
+    def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Call a task on this thread; what its body did not use is orchestration."""
+        before = getattr(self._local, "body", 0.0)
+        started = perf_counter()
+        result = fn(*args)
+        body = getattr(self._local, "body", 0.0) - before
+        self.seconds["orchestration"] += max(0.0, perf_counter() - started - body)
+        return result
+
+    def submitted(self, name: str, submitted_at: float) -> None:
+        """A submitted task has returned: count its start-up delay as orchestration."""
+        with self._lock:
+            body_started, _ = self._bodies.get(name, (submitted_at, submitted_at))
+            self.seconds["orchestration"] += max(0.0, body_started - submitted_at)
 
 
 # -- feeds -------------------------------------------------------------------------------------
@@ -119,9 +167,16 @@ async def _fetch_feeds(
 
 @task(name="fetch-feeds", cache_policy=NO_CACHE)
 def fetch_feeds(
-    feeds: dict[str, dict[str, Any]], db_path: str, settings: dict[str, Any]
+    feeds: dict[str, dict[str, Any]], db_path: str, settings: dict[str, Any], clock: Clock
 ) -> list[FeedOutcome]:
     """Fetch and parse every feed at once; record each feed's status and validators."""
+    with clock.stage("feeds"):
+        return _fetch_and_record_feeds(feeds, db_path, settings)
+
+
+def _fetch_and_record_feeds(
+    feeds: dict[str, dict[str, Any]], db_path: str, settings: dict[str, Any]
+) -> list[FeedOutcome]:
     logger = get_run_logger()
     with storage_db.session(db_path, wait=WRITE_WAIT) as con:
         states = writes.load_feed_states(con)
@@ -194,9 +249,10 @@ async def _fetch_pages(
 
 @task(name="fetch-articles", cache_policy=NO_CACHE)
 def fetch_articles(
-    items: Sequence[FeedItem], settings: dict[str, Any], rate: float | None = None
+    items: Sequence[FeedItem], settings: dict[str, Any], clock: Clock, rate: float | None = None
 ) -> tuple[list[FetchedPage], list[ProcessedArticle]]:
-    pages, failed = asyncio.run(_fetch_pages(items, settings, rate))
+    with clock.stage("fetch"):
+        pages, failed = asyncio.run(_fetch_pages(items, settings, rate))
     logger = get_run_logger()
     for done in failed:
         logger.warning("article %s failed: %s", done.item.link, done.error)
@@ -204,15 +260,23 @@ def fetch_articles(
 
 
 @task(name="analyse-articles", cache_policy=NO_CACHE)
-def analyse_articles(pages: Sequence[FetchedPage], pool: AnalyzerPool) -> list[ProcessedArticle]:
-    return pool.process(pages)
+def analyse_articles(
+    pages: Sequence[FetchedPage], pool: AnalyzerPool, clock: Clock
+) -> list[ProcessedArticle]:
+    with clock.stage("analyse"):
+        return pool.process(pages)
 
 
 @task(name="write-batch", cache_policy=NO_CACHE)
 def write_batch(
-    batch: list[ProcessedArticle], db_path: str, run_id: str, run_date: date | None, version: str
+    batch: list[ProcessedArticle],
+    db_path: str,
+    run_id: str,
+    run_date: date | None,
+    version: str,
+    clock: Clock,
 ) -> dict[str, int]:
-    with storage_db.session(db_path, wait=WRITE_WAIT) as con:
+    with clock.stage("write"), storage_db.session(db_path, wait=WRITE_WAIT) as con:
         return writes.save_batch(
             con, batch, run_id=run_id, run_date=run_date, extractor_version=version
         )
@@ -235,6 +299,7 @@ def ingest(
     run_date: date | None,
     counts: dict[str, int],
     pool: AnalyzerPool,
+    clock: Clock,
     rate: float | None = None,
 ) -> None:
     """Fetch, analyse and write new articles batch by batch; shared by daily and backfill.
@@ -243,19 +308,22 @@ def ingest(
     """
     version = version_of(cfg)
     size = get(cfg.settings, "pipeline.batch_size")
-    pending: tuple[PrefectFuture[list[ProcessedArticle]], list[ProcessedArticle]] | None = None
+    Pending = tuple[PrefectFuture[list[ProcessedArticle]], list[ProcessedArticle], float]
+    pending: Pending | None = None
 
-    def finish(job: tuple[PrefectFuture[list[ProcessedArticle]], list[ProcessedArticle]]) -> None:
-        future, failed = job
-        batch = future.result() + failed
-        write_batch(batch, db_path, run_id, run_date, version)
+    def finish(job: Pending) -> None:
+        future, failed, submitted = job
+        analysed = future.result()
+        clock.submitted("analyse", submitted)
+        batch = analysed + failed
+        clock.call(write_batch, batch, db_path, run_id, run_date, version, clock)
         tally(counts, batch)
 
     for chunk in chunks(items, size):
-        pages, failed = fetch_articles(chunk, cfg.settings, rate)
+        pages, failed = clock.call(fetch_articles, chunk, cfg.settings, clock, rate)
         if pending is not None:
             finish(pending)
-        pending = (analyse_articles.submit(pages, pool), failed)
+        pending = (analyse_articles.submit(pages, pool, clock), failed, perf_counter())
     if pending is not None:
         finish(pending)
 
@@ -291,6 +359,7 @@ def daily(
     run_date = run_date or today_in(cfg.settings)
     feed_list = feeds if feeds is not None else cfg.enabled_feeds()
     counts = dict.fromkeys(COUNTS, 0)
+    clock = Clock()
     with storage_db.session(db_path, wait=WRITE_WAIT) as con:
         run_id = writes.start_run(
             con,
@@ -300,7 +369,7 @@ def daily(
             flow_run_id=str(flow_run.id) if flow_run.id else None,
         )
     try:
-        outcomes = fetch_feeds(feed_list, db_path, cfg.settings)
+        outcomes = clock.call(fetch_feeds, feed_list, db_path, cfg.settings, clock)
         for o in outcomes:
             key = {"ok": "feeds_ok", "empty": "feeds_ok", "unchanged": "feeds_unchanged"}
             counts[key.get(o.status, "feeds_failed")] += 1
@@ -318,13 +387,17 @@ def daily(
                     run_date=run_date,
                     counts=counts,
                     pool=pool,
+                    clock=clock,
                 )
+            clock.seconds.update(pool.seconds)
     except BaseException as exc:
         with storage_db.session(db_path, wait=WRITE_WAIT) as con:
-            writes.finish_run(con, run_id, status="failed", counts=counts, error=str(exc))
+            writes.finish_run(
+                con, run_id, status="failed", counts=counts, error=str(exc), seconds=clock.seconds
+            )
         raise
     with storage_db.session(db_path, wait=WRITE_WAIT) as con:
-        writes.finish_run(con, run_id, status="completed", counts=counts)
+        writes.finish_run(con, run_id, status="completed", counts=counts, seconds=clock.seconds)
     logger.info(
         "run %s: %s", run_id, ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items())
     )

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows import prefect_setup  # noqa: F401  # must precede the first prefect import
-
 from prefect.schedules import Cron
 
+from flows import prefect_setup  # noqa: F401  # must precede the first prefect import
 from flows.config import load_config
 from flows.daily import daily
 from flows.settings import get

@@ -20,7 +20,9 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("fetch.user_agent", str, "User-Agent sent with every request; names the tool and a contact."),
+    Setting(
+        "fetch.user_agent", str, "User-Agent sent with every request; names the tool and a contact."
+    ),
     Setting("fetch.timeout", float, "Seconds allowed for reading a response (and for each phase)."),
     Setting("fetch.connect_timeout", float, "Seconds allowed to open a connection."),
     Setting("fetch.retries", int, "Extra attempts after a timeout, a 5xx or a 429."),
@@ -31,12 +33,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("fetch.per_host", int, "Requests in flight at once to one host."),
     Setting("fetch.concurrency", int, "Requests in flight at once in all."),
     Setting("pipeline.batch_size", int, "Articles fetched, processed and written together."),
-    Setting("pipeline.workers", int, "Processes that clean and analyse pages (0: in the flow's own)."),
+    Setting(
+        "pipeline.workers", int, "Processes that clean and analyse pages (0: in the flow's own)."
+    ),
     Setting("schedule.hour", int, "Hour of the daily run (0-23) in schedule.timezone."),
     Setting("schedule.minute", int, "Minute of the daily run."),
     Setting("schedule.timezone", str, "Time zone of the daily schedule."),
     Setting("backfill.cdx_url", str, "Wayback Machine CDX API endpoint."),
-    Setting("backfill.wayback_url", str, "Base URL of archived snapshots (…/web/<timestamp>id_/<url>)."),
+    Setting(
+        "backfill.wayback_url", str, "Base URL of archived snapshots (…/web/<timestamp>id_/<url>)."
+    ),
     Setting("backfill.requests_per_second", float, "Request rate per host during a backfill."),
     Setting("backfill.max_snapshots", int, "Archived copies of one feed read per date."),
 )
@@ -56,6 +62,6 @@ def get(settings: dict[str, Any], name: str) -> Any:
     wanted = BY_NAME[name].type
     if wanted is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
-    if not isinstance(value, wanted) or isinstance(value, bool) and wanted is not bool:
+    if not isinstance(value, wanted) or (isinstance(value, bool) and wanted is not bool):
         raise ConfigError(f"settings.toml: {name} should be {wanted.__name__}, got {value!r}")
     return value

@@ -7,22 +7,30 @@ With `workers = 0` the analysis runs in the calling process, which tests and sma
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from pathlib import Path
 from typing import Any
 
-from extractors.actors import ActorIndex
 from extractors.claims import ClaimExtractor, load_nlp
+from spacy.language import Language
+
+from extractors.actors import ActorIndex
 from extractors.pipeline import Analyzer, FetchedPage, analysis_version
 from extractors.records import ProcessedArticle
 from flows.config import Config, load_config
 
 
+@functools.cache
+def shared_nlp() -> Language:
+    """The spaCy pipeline, loaded once per process however many analyzers are built."""
+    return load_nlp()
+
+
 def build_analyzer(cfg: Config, *, with_claims: bool = True) -> Analyzer:
     actors = ActorIndex.from_config(cfg.actors)
-    claims = ClaimExtractor(load_nlp(), actors, cfg.lexicon) if with_claims else None
+    claims = ClaimExtractor(shared_nlp(), actors, cfg.lexicon) if with_claims else None
     return Analyzer(actors, cfg.flag, claims)
 
 
@@ -38,9 +46,12 @@ def _init_worker(config_dir: str | None) -> None:
     _worker_analyzer = build_analyzer(load_config(config_dir))
 
 
-def _process_in_worker(pages: Sequence[FetchedPage]) -> list[ProcessedArticle]:
+def _process_in_worker(
+    pages: Sequence[FetchedPage],
+) -> tuple[list[ProcessedArticle], dict[str, float]]:
     assert _worker_analyzer is not None, "worker used before its initializer ran"
-    return _worker_analyzer.process_pages(pages)
+    done = _worker_analyzer.process_pages(pages)
+    return done, _worker_analyzer.take_seconds()
 
 
 class AnalyzerPool:
@@ -51,6 +62,12 @@ class AnalyzerPool:
         self.workers = workers
         self._local: Analyzer | None = None
         self._pool: ProcessPoolExecutor | None = None
+        # seconds per stage summed over the workers (CPU-side, so more than wall time on 2 cores)
+        self.seconds: dict[str, float] = {}
+
+    def _add(self, seconds: dict[str, float]) -> None:
+        for stage, value in seconds.items():
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + value
 
     def __enter__(self) -> AnalyzerPool:
         if self.workers <= 0:
@@ -75,11 +92,18 @@ class AnalyzerPool:
         if not pages:
             return []
         if self._local is not None:
-            return self._local.process_pages(pages)
+            done = self._local.process_pages(pages)
+            self._add(self._local.take_seconds())
+            return done
         assert self._pool is not None, "AnalyzerPool used outside its with-block"
         size = -(-len(pages) // self.workers)
-        futures: list[Future[list[ProcessedArticle]]] = [
+        futures: list[Future[tuple[list[ProcessedArticle], dict[str, float]]]] = [
             self._pool.submit(_process_in_worker, list(pages[i : i + size]))
             for i in range(0, len(pages), size)
         ]
-        return [done for future in futures for done in future.result()]
+        out: list[ProcessedArticle] = []
+        for future in futures:
+            done, seconds = future.result()
+            out.extend(done)
+            self._add(seconds)
+        return out

@@ -14,11 +14,11 @@ PAGE = """<!DOCTYPE html>
 <meta property="article:published_time" content="{published}">
 <meta name="author" content="Rédaction">
 </head><body>
-<header><nav><a href="/">Accueil</a> <a href="/monde">Monde</a> <a href="/sport">Sport</a></nav></header>
+<header><nav><a href="/">Accueil</a> <a href="/monde">Monde</a></nav></header>
 <main><article><h1>{title}</h1><p class="byline">Par la rédaction, le {day}</p>
 {paragraphs}
 </article>
-<aside><h2>Lire aussi</h2><ul><li><a href="/autre">Un autre article sans rapport</a></li></ul></aside>
+<aside><h2>Lire aussi</h2><ul><li><a href="/autre">Un autre article</a></li></ul></aside>
 </main>
 <footer><p>Mentions légales - Conditions générales - Gérer les cookies</p></footer>
 </body></html>

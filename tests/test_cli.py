@@ -97,11 +97,18 @@ def test_query_on_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert not missing.exists()
 
 
-def test_query_while_another_process_writes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_query_while_another_process_writes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "busy.duckdb"
     duckdb.connect(str(db)).close()
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('ready', flush=True); time.sleep(30)"],
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(db)!r}); "
+            "print('ready', flush=True); time.sleep(30)",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -46,10 +46,10 @@ def test_shipped_feeds_cover_fifteen_outlets() -> None:
 
 def test_bad_config_is_one_clear_error(tmp_path: Path) -> None:
     (tmp_path / "settings.toml").write_text("[fetch\ntimeout = ", encoding="utf-8")
-    with pytest.raises(ConfigError, match="settings.toml"):
+    with pytest.raises(ConfigError, match=r"settings\.toml"):
         load_config(tmp_path)
     with pytest.raises(ConfigError, match="nowhere"):
         load_config(tmp_path / "nowhere")
     (tmp_path / "settings.toml").write_text('[fetch]\ntimeout = "soon"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="fetch.timeout"):
+    with pytest.raises(ConfigError, match=r"fetch\.timeout"):
         get(load_config(tmp_path).settings, "fetch.timeout")

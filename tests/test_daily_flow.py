@@ -46,7 +46,10 @@ def newsroom(httpserver: HTTPServer) -> dict[str, dict[str, Any]]:
     monde = rss(
         "Monde",
         [
-            (diplomacy + "?utm_source=rss&utm_medium=feed#xtor=RSS-1", "Biden et Poutine se parlent"),
+            (
+                diplomacy + "?utm_source=rss&utm_medium=feed#xtor=RSS-1",
+                "Biden et Poutine se parlent",
+            ),
             (url("/sport/ligue-1.html"), "Ligue 1"),
             (url("/region/marche.html"), "Marché de Noël"),
             (url("/france/budget.html"), "Budget des régions"),
@@ -71,7 +74,9 @@ def newsroom(httpserver: HTTPServer) -> dict[str, dict[str, Any]]:
     )
     # declared UTF-8, but with Latin-1 bytes in the middle
     broken = page("marche-de-noel").replace("Après".encode(), b"Apr\xe8s")
-    httpserver.expect_request("/region/marche.html").respond_with_data(broken, content_type="text/html")
+    httpserver.expect_request("/region/marche.html").respond_with_data(
+        broken, content_type="text/html"
+    )
     httpserver.expect_oneshot_request("/france/budget.html").respond_with_data("panne", status=500)
     httpserver.expect_request("/france/budget.html").respond_with_data(
         page("budget-regions"), content_type="text/html"
@@ -103,7 +108,9 @@ def test_daily_flow_end_to_end(
     from flows.daily import daily
 
     db = tmp_path / "news.duckdb"
-    counts = daily(run_date=date(2021, 12, 7), db=str(db), config_dir=str(config_dir), feeds=newsroom)
+    counts = daily(
+        run_date=date(2021, 12, 7), db=str(db), config_dir=str(config_dir), feeds=newsroom
+    )
 
     assert counts["feeds_ok"] == 2
     assert counts["feeds_failed"] == 1
@@ -134,7 +141,10 @@ def test_daily_flow_end_to_end(
     assert text is not None and "marché de Noël" in text[0]  # the bad byte cost one character
     assert "Mentions légales" not in text[0]
 
-    feeds = {r[0]: r[1:] for r in con.execute("SELECT feed_id, last_status, last_error, etag FROM feeds").fetchall()}
+    feeds = {
+        r[0]: r[1:]
+        for r in con.execute("SELECT feed_id, last_status, last_error, etag FROM feeds").fetchall()
+    }
     assert feeds["test-monde"][0] == "ok" and feeds["test-monde"][2] == ETAG
     assert feeds["test-casse"][0] == "failed"
     assert "test-casse" in feeds["test-casse"][1] and "HTML" in feeds["test-casse"][1]
@@ -149,9 +159,13 @@ def test_daily_flow_end_to_end(
     con.close()
 
     before = snapshot(db)
-    again = daily(run_date=date(2021, 12, 7), db=str(db), config_dir=str(config_dir), feeds=newsroom)
+    again = daily(
+        run_date=date(2021, 12, 7), db=str(db), config_dir=str(config_dir), feeds=newsroom
+    )
     assert again["feeds_unchanged"] == 2
     assert again["new_articles"] == 0
     assert snapshot(db) == before
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM runs WHERE status = 'completed'").fetchone() == (2,)
+        assert con.execute("SELECT count(*) FROM runs WHERE status = 'completed'").fetchone() == (
+            2,
+        )
