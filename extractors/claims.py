@@ -1,0 +1,251 @@
+"""Claims of French news articles: who said, warned, demanded, proposed or denounced what.
+
+The public face of claim extraction (the flows and `diplowatch analyze` call only this):
+
+    nlp = load_nlp()                                   # once per process
+    extractor = ClaimExtractor(nlp, actor_index, config.lexicon)
+    extractor.extract(text, published=date(2021, 12, 7))      -> list[Claim]
+    extractor.extract_many([(text, published), ...])          -> one list per input, in order
+
+How: quotes are paired on the raw text (`claims_quotes`), spaCy parses with sentence limits that
+respect them, the construction rules of `claims_rules` propose candidates per sentence, then this
+module resolves speakers and addressees by the article's date (`claims_speakers`), decides each
+kind from its cue and its content (`[[claims.context]]` in config/lexicon.toml) and fills the
+contract's fields.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from extractors.claims_quotes import COMPONENT, quotes_of
+from extractors.claims_rules import (
+    RULES,
+    Candidate,
+    Lexicon,
+    SentenceContext,
+    fold,
+    text_of,
+)
+from extractors.claims_speakers import SpeakerResolver, Who
+from extractors.records import Claim
+
+if TYPE_CHECKING:
+    from extractors.actors import ActorIndex
+
+EXTRACTOR_VERSION = "claims-1"
+
+# The rules read lemmas, morphology and the parse; named entities come from the ActorIndex.
+UNUSED_COMPONENTS = ("ner",)
+
+
+def load_nlp(model: str = "fr_core_news_md") -> Language:
+    """Load the French pipeline once, without what the rules never read.
+
+    The NER is excluded (it is ~20% of the time and the ActorIndex names the actors); the
+    quote-aware sentence component is added in front of the parser.
+    """
+    nlp = spacy.load(model, exclude=list(UNUSED_COMPONENTS))
+    if COMPONENT not in nlp.pipe_names:
+        nlp.add_pipe(COMPONENT, before="parser" if "parser" in nlp.pipe_names else None)
+    return nlp
+
+
+class ClaimExtractor:
+    """Extracts the claims of article texts; one instance per process, reused for every text."""
+
+    def __init__(self, nlp: Language, actors: ActorIndex, lexicon: dict[str, Any]) -> None:
+        self.nlp = nlp
+        if COMPONENT not in nlp.pipe_names:
+            nlp.add_pipe(COMPONENT, before="parser" if "parser" in nlp.pipe_names else None)
+        self.actors = actors
+        self.lexicon = lexicon
+        self.lex = Lexicon(lexicon)
+        self.speaker_conf: dict[str, Any] = self.lex.conf.get("speakers", {})
+        self.rules = [RULES[name] for name in self.lex.rules if name in RULES]
+        self.context_aux = frozenset({"aux:tense", "aux:pass"})
+
+    # -- API -----------------------------------------------------------------------------------
+    def extract(
+        self, text: str, *, published: date | None = None, title: str | None = None
+    ) -> list[Claim]:
+        """The claims of one article text (`title` is not searched: headlines lack cues)."""
+        if not text or not text.strip():
+            return []
+        return self.claims_of(self.nlp(text), published)
+
+    def extract_many(
+        self, docs: Iterable[tuple[str, date | None]], *, batch_size: int = 32
+    ) -> Iterator[list[Claim]]:
+        """One list of claims per (text, published) input, in order, through `nlp.pipe`."""
+        for doc, published in self.nlp.pipe(
+            ((text or "", published) for text, published in docs),
+            as_tuples=True,
+            batch_size=batch_size,
+        ):
+            yield self.claims_of(doc, published) if doc.text.strip() else []
+
+    # -- one parsed document -------------------------------------------------------------------
+    def claims_of(self, doc: Doc, published: date | None) -> list[Claim]:
+        resolver = SpeakerResolver(self.actors, published, self.lex.conf)
+        quotes = quotes_of(doc)
+        out: list[Claim] = []
+        seen: set[tuple[str | None, str, int]] = set()
+        for sent in doc.sents:
+            if not sent.text.strip():
+                continue
+            ctx = SentenceContext(
+                sent=sent,
+                lex=self.lex,
+                quotes=[q for q in quotes if sent.start_char <= q[0] < sent.end_char],
+                animate=lambda tok, r=resolver: self.animate(tok, r),
+                known=lambda tok, r=resolver: self.known(tok, r),
+            )
+            for rule in self.rules:
+                rule(ctx)
+            whos: dict[int, Who] = {}
+            for cand in ctx.candidates:
+                claim = self.claim_of(cand, ctx, resolver, whos)
+                if claim is None:
+                    continue
+                key = (claim.speaker, fold(claim.content), claim.start)
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append(claim)
+            self.remember_subjects(ctx, resolver)
+        return out
+
+    def animate(self, tok: Token, resolver: SpeakerResolver) -> bool:
+        """Can this noun phrase be spoken to? An actor, a country, a person's name or title."""
+        if tok.pos_ == "PROPN":
+            return True
+        if tok.lower_ in resolver.person_nouns:
+            return True
+        # the actor must be the phrase's head, not a noun hung on it ("aux frontières de la Russie")
+        head = tok.text.lower()
+        core = " ".join(t.text for t in tok.subtree if t.i <= tok.i or t.dep_ == "amod")
+        return any(head in m.text.lower() for m in self.actors.find(core, resolver.on) if m.country)
+
+    def known(self, tok: Token, resolver: SpeakerResolver) -> bool:
+        """Does this phrase name a configured actor or a country?"""
+        who = resolver.resolve_token(tok, pronoun_ok=False)
+        return who is not None and bool(who.actor or who.country)
+
+    def remember_subjects(self, ctx: SentenceContext, resolver: SpeakerResolver) -> None:
+        """Subjects of main clauses that name a person feed the pronoun history too."""
+        for tok in ctx.sent:
+            if tok.dep_ != "nsubj" or ctx.in_direct_quote(tok):
+                continue
+            if tok.head.dep_ not in {"ROOT", "conj"} or tok.pos_ == "PRON":
+                continue
+            if any(c.speaker is not None and c.speaker.i == tok.i for c in ctx.candidates):
+                continue
+            who = resolver.resolve_token(tok, pronoun_ok=False)
+            if who is not None and who.person and who.actor:
+                resolver.remember(who)
+
+    def claim_of(
+        self,
+        cand: Candidate,
+        ctx: SentenceContext,
+        resolver: SpeakerResolver,
+        whos: dict[int, Who],
+    ) -> Claim | None:
+        if cand.speaker is None:
+            return None
+        who = whos.get(cand.speaker.i)
+        if who is None:
+            who = resolver.resolve_token(cand.speaker)
+            if who is None:
+                return None
+            if not self.identifiable(cand.speaker, who):
+                return None
+            whos[cand.speaker.i] = who
+            if cand.speaker.lower_ not in {"il", "elle", "ils", "elles", "-il", "-elle"}:
+                resolver.remember(who)
+        addressee: str | None = None
+        if cand.addressee is not None:
+            target = resolver.resolve_token(cand.addressee, counterpart_of=who, pronoun_ok=False)
+            if target is not None:
+                addressee = target.name
+        source = cand.source
+        if cand.reported_by is not None and source is None:
+            outer = cand.reported_by
+            if outer.speaker is not None and outer.speaker.i in whos:
+                source = whos[outer.speaker.i].name
+        content = self.content_text(cand, ctx)
+        if not content:
+            return None
+        sent = ctx.sent
+        sentence = sent.text.rstrip()
+        return Claim(
+            speaker=who.name,
+            speaker_actor=who.actor,
+            speaker_country=who.country,
+            kind=self.kind_of(cand),
+            cue=cand.cue.text,
+            addressee=addressee,
+            source=source,
+            content=content,
+            direct=cand.direct,
+            sentence=sentence,
+            start=sent.start_char,
+            end=sent.start_char + len(sentence),
+        )
+
+    def identifiable(self, tok: Token, who: Who) -> bool:
+        """A speaker must name someone: an actor, a country, a person, or a proper name."""
+        if who.actor or who.country or who.person:
+            return True
+        if tok.pos_ in {"PROPN"} or tok.text[:1].isupper():
+            return True
+        return tok.lower_ in {"il", "elle", "ils", "elles", "-il", "-elle"}
+
+    def content_text(self, cand: Candidate, ctx: SentenceContext) -> str:
+        if cand.direct and cand.quote is not None:
+            a, b = cand.quote
+            inner = ctx.sent.doc.text[a + 1 : b - 1]
+            return re.sub(r"\s+", " ", inner).strip(" ,")
+        return text_of(cand.content)
+
+    def kind_of(self, cand: Candidate) -> str:
+        """The cue's kind, unless the content says more ("s'exposerait à des sanctions en cas de")."""
+        kind = cand.cue.kind
+        lemmas = (
+            " "
+            + " ".join(
+                fold(t.lemma_)
+                for t in cand.content
+                if t.dep_ not in self.context_aux and not t.is_punct
+            )
+            + " "
+        )
+        words = " " + " ".join(fold(t.text) for t in cand.content if not t.is_punct) + " "
+        cue = fold(cand.cue.text)
+        for rule in self.lex.context_rules:
+            if kind not in rule.cue_kinds:
+                continue
+            if rule.cues and cue not in rule.cues:
+                continue
+            if all(any(term_in(term, lemmas, words) for term in group) for group in rule.groups):
+                return rule.kind
+        return kind
+
+
+def term_in(term: str, lemmas: str, words: str) -> bool:
+    """A lexicon term as whole words, in the lemmas or in the words as written."""
+    needle = f" {term} "
+    return needle in lemmas or needle in words
+
+
+def sentence_of(span: Span) -> tuple[str, int, int]:
+    text = span.text.rstrip()
+    return text, span.start_char, span.start_char + len(text)

@@ -1,0 +1,729 @@
+"""The construction rules: one small function per pattern family, registered by name.
+
+Each rule reads one parsed sentence (a `SentenceContext`) and proposes `Candidate`s: which token
+is the cue, which token heads the speaker, which tokens make the content, whether that content is
+a direct quote, the addressee and the source. Resolving names, kinds and offsets is left to
+`claims.py`, so a rule is only about French syntax as the dependency parse shows it.
+
+Why rules and not a window of words: "X a dénoncé A et a demandé B" holds two claims whose limits
+are the two verbs' subtrees, and "« ... », a fait savoir le Kremlin" puts the speaker after the
+cue; the parse gives both without counting words. The parse also makes known mistakes on French
+news (a que-clause hung on the addressee, a subject labelled `dep`); each rule that works around
+one says so.
+
+The rule order is `RULE_ORDER`; `[claims] rules` in config/lexicon.toml can narrow it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from spacy.tokens import Span, Token
+
+SUBJECT_DEPS = frozenset({"nsubj", "expl:subj"})
+CLAUSE_MARKS = frozenset({"que", "qu'", "qu’", "de", "d'", "d’", "à", "pour", "si", "s'", "s’"})
+SKIP_BETWEEN = frozenset({"AUX", "ADV", "PUNCT", "SPACE", "CCONJ"})
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, straight apostrophes: the form lexicon entries are compared in."""
+    text = text.lower().replace("’", "'")
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+# -- the lexicon, compiled once ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A cue as found on a token: its display form and kind, and the tokens it spans."""
+
+    text: str
+    kind: str
+    tokens: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ContextRule:
+    """Turns a claim's kind into `kind` when its content holds one term of each group."""
+
+    kind: str
+    cue_kinds: frozenset[str]
+    groups: tuple[tuple[str, ...], ...]
+    cues: frozenset[str] = frozenset()
+
+
+class Lexicon:
+    """config/lexicon.toml's [claims] tables as lookup structures.
+
+    Single verbs map lemma -> (kind, display). A multi-word cue ("faire savoir", "exprimer
+    préoccupation", "se dire prêt") is a set of lemmas that must sit on one verb and its direct
+    dependents (or its head), whatever the word order; it wins over its verb alone.
+    """
+
+    def __init__(self, lexicon: dict[str, Any]) -> None:
+        conf = lexicon.get("claims", lexicon)
+        self.conf = conf
+        self.verbs: dict[str, tuple[str, str]] = {}
+        self.phrases: list[tuple[tuple[str, ...], str, str]] = []  # (lemmas, kind, display)
+        for kind, table in conf.get("kinds", {}).items():
+            for entry in table.get("cues", []):
+                words = [fold(w) for w in re.split(r"[\s]+", entry.replace("'", "e ").strip()) if w]
+                words = ["se" if w in {"se", "s"} else w for w in words]
+                if len(words) == 1:
+                    self.verbs.setdefault(words[0], (kind, entry))
+                else:
+                    self.phrases.append((tuple(words), kind, entry))
+        # longest phrases first: "se dire prêt" before "se dire"
+        self.phrases.sort(key=lambda p: -len(p[0]))
+        self.source_nouns = frozenset(fold(w) for w in conf.get("sources", {}).get("nouns", []))
+        self.source_preps = frozenset(
+            fold(w) for w in conf.get("sources", {}).get("prepositions", ["dans", "sur"])
+        )
+        self.according = frozenset(fold(w) for w in conf.get("according", {}).get("words", []))
+        self.obj_addressee = frozenset(
+            fold(w) for w in conf.get("addressee", {}).get("object_verbs", [])
+        )
+        self.context_rules: list[ContextRule] = []
+        for rule in conf.get("context", []):
+            self.context_rules.append(
+                ContextRule(
+                    kind=rule["kind"],
+                    cue_kinds=frozenset(rule.get("cue_kinds", ["statement"])),
+                    groups=tuple(tuple(fold(t) for t in g) for g in rule["all"]),
+                    cues=frozenset(fold(c) for c in rule.get("cues", [])),
+                )
+            )
+        self.rules: list[str] = list(conf.get("rules", RULE_ORDER))
+
+    def cue_at(self, tok: Token) -> Cue | None:
+        """The cue whose verb is `tok`, or None. Nouns and adjectives are never cue heads."""
+        if tok.pos_ not in {"VERB", "AUX"} and not (tok.pos_ == "ADJ" and tok.dep_ == "ROOT"):
+            return None
+        lemma = verb_lemma(tok)
+        near = [tok, *tok.children]
+        if tok.head.i != tok.i:
+            near.append(tok.head)
+        for child in tok.children:
+            near.extend(
+                c for c in child.children if c.dep_ in {"case", "fixed", "det"} or c.pos_ == "ADJ"
+            )
+        lemmas: dict[str, Token] = {}
+        for t in near:
+            lemmas.setdefault(verb_lemma(t) if t.pos_ in {"VERB", "AUX"} else fold(t.lemma_), t)
+            lemmas.setdefault(fold(t.text), t)
+        for words, kind, display in self.phrases:
+            if lemma not in words:
+                continue
+            if all(w in lemmas for w in words):
+                toks = tuple(sorted({lemmas[w].i for w in words}))
+                return Cue(display, kind, toks)
+        if lemma in self.verbs:
+            kind, display = self.verbs[lemma]
+            if tok.pos_ == "AUX" and tok.dep_ in {"aux:tense", "aux:pass", "cop"}:
+                return None
+            return Cue(display, kind, (tok.i,))
+        return None
+
+
+PARTICIPLES = (
+    ("ées", "er"),
+    ("és", "er"),
+    ("ée", "er"),
+    ("é", "er"),
+    ("it", "ire"),
+    ("ite", "ire"),
+)
+
+
+def verb_lemma(tok: Token) -> str:
+    """The lemma, repaired where the lemmatizer leaves a participle as it is ("dénoncé")."""
+    lemma = fold(tok.lemma_)
+    if lemma == fold(tok.text) and tok.morph.get("VerbForm") == ["Part"]:
+        low = fold(tok.text)
+        for end, repl in PARTICIPLES:
+            if low.endswith(fold(end)):
+                return low[: -len(fold(end))] + repl
+    return lemma
+
+
+# -- what a rule proposes ----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One claim before names and kinds are resolved."""
+
+    family: str
+    cue: Cue
+    verb: Token | None  # the cue's head token; None for "selon X" claims
+    speaker: Token | None  # head of the speaker phrase
+    content: list[Token]
+    direct: bool
+    quote: tuple[int, int] | None = None  # character span of the quote that is the content
+    addressee: Token | None = None
+    source: str | None = None
+    source_speaker: Token | None = None  # "selon un communiqué de Y": Y may speak
+    reported_by: Candidate | None = None  # nested attribution: the channel's claim
+
+
+@dataclass(slots=True)
+class SentenceContext:
+    """A sentence and what earlier rules decided about it."""
+
+    sent: Span
+    lex: Lexicon
+    quotes: list[tuple[int, int]]  # quote spans overlapping this sentence (characters)
+    animate: Callable[[Token], bool] = lambda tok: tok.pos_ == "PROPN"
+    known: Callable[[Token], bool] = lambda tok: tok.pos_ == "PROPN"
+    candidates: list[Candidate] = field(default_factory=list)
+    used_cues: set[int] = field(default_factory=set)
+    direct_quotes: list[tuple[int, int]] = field(default_factory=list)
+
+    def in_direct_quote(self, tok: Token) -> bool:
+        return any(a < tok.idx < b for a, b in self.direct_quotes)
+
+    def quote_tokens(self, span: tuple[int, int]) -> list[Token]:
+        a, b = span
+        return [t for t in self.sent if a < t.idx < b - 1 or (a < t.idx and t.idx + len(t) < b)]
+
+    def add(self, cand: Candidate) -> None:
+        self.candidates.append(cand)
+        self.used_cues.update(cand.cue.tokens)
+
+
+Rule = Callable[[SentenceContext], None]
+RULES: dict[str, Rule] = {}
+
+
+def rule(name: str) -> Callable[[Rule], Rule]:
+    """Register a pattern family under `name` (the names config/lexicon.toml may list)."""
+
+    def register(fn: Rule) -> Rule:
+        RULES[name] = fn
+        return fn
+
+    return register
+
+
+# -- shared syntax helpers ---------------------------------------------------------------------
+
+
+def subject_of(verb: Token, partners: Iterable[int] = ()) -> Token | None:
+    """The subject of a cue verb, climbing coordination: "a dénoncé ... et a demandé" shares it.
+
+    Works around two parser habits on French news: the subject of "a fait savoir" hung on either
+    verb, sometimes labelled `dep`; and a second coordinated verb hung on the first verb's
+    infinitive complement ("a appelé Moscou à retirer ... et a exhorté Kiev") instead of the verb.
+    """
+    doc = verb.doc
+    heads = [verb, *(doc[i] for i in partners if i != verb.i)]
+    for head in heads:
+        for child in head.children:
+            if child.dep_ in SUBJECT_DEPS or (child.dep_ == "nsubj:pass" and child.lower_ != "qui"):
+                if child.lower_ == "-t":
+                    nxt = doc[child.i + 1] if child.i + 1 < len(doc) else None
+                    return nxt if nxt is not None else child
+                if child.lower_ == "qui" and head.dep_.startswith("acl"):
+                    return head.head
+                return child
+    for head in heads:
+        for child in head.children:
+            if child.dep_ == "dep" and child.i < head.i and child.pos_ in {"PROPN", "NOUN"}:
+                return child
+    cur = verb
+    seen = 0
+    while cur.dep_ in {"conj", "xcomp"} and cur.head.i != cur.i and seen < 6:
+        came_by_conj = cur.dep_ == "conj"
+        cur = cur.head
+        seen += 1
+        for child in cur.children:
+            if child.dep_ in SUBJECT_DEPS:
+                if child.lower_ == "-t" and child.i + 1 < len(doc):
+                    return doc[child.i + 1]
+                return child
+        if not came_by_conj and cur.pos_ not in {"VERB", "ADJ"}:
+            break
+    return None
+
+
+def inverted_subject(verb: Token, partners: Iterable[int] = ()) -> Token | None:
+    """The subject after the verb in "« ... », a dit la présidence russe".
+
+    The parser often labels that subject `obj` or `dep`: after a quote, the first noun phrase
+    right of the cue verb that is not introduced by a preposition is its subject.
+    """
+    doc = verb.doc
+    heads = [verb, *(doc[i] for i in partners if i != verb.i)]
+    best: Token | None = None
+    for head in heads:
+        for child in head.children:
+            if child.i <= verb.i or child.pos_ not in {"NOUN", "PROPN", "PRON"}:
+                continue
+            if child.dep_ not in {
+                "nsubj",
+                "obj",
+                "dep",
+                "nsubj:pass",
+                "appos",
+                "obl:arg",
+            } or case_of(child):
+                continue
+            if best is None or child.i < best.i:
+                best = child
+    return best
+
+
+def subtree_tokens(tok: Token, stop: Callable[[Token], bool]) -> list[Token]:
+    """`tok`'s subtree, pruning every branch whose head `stop` rejects."""
+    out: list[Token] = []
+    stack = [tok]
+    while stack:
+        cur = stack.pop()
+        if cur is not tok and stop(cur):
+            continue
+        out.append(cur)
+        stack.extend(cur.children)
+    return out
+
+
+def phrase_of(tok: Token, *, bare: bool = False) -> list[Token]:
+    """A noun phrase: its subtree less relative clauses and outer punctuation.
+
+    `bare` also drops the leading preposition: "dans un communiqué" -> "un communiqué".
+    """
+    toks = subtree_tokens(tok, lambda t: t.dep_ in {"acl:relcl", "parataxis"})
+    toks.sort(key=lambda t: t.i)
+    while toks and toks[-1].is_punct:
+        toks.pop()
+    if bare:
+        while (
+            toks and toks[0].i < tok.i and (toks[0].dep_ in {"case", "fixed"} or toks[0].is_punct)
+        ):
+            toks.pop(0)
+    return toks
+
+
+def case_of(tok: Token) -> str:
+    for child in tok.children:
+        if child.dep_ == "case":
+            return fold(child.text)
+    return ""
+
+
+def is_source_phrase(tok: Token, lex: Lexicon) -> bool:
+    """ "dans un communiqué", "sur Twitter", "dans un entretien au Monde": the channel, not content."""
+    if tok.pos_ not in {"NOUN", "PROPN"}:
+        return False
+    return case_of(tok) in lex.source_preps and (
+        fold(tok.lemma_) in lex.source_nouns or fold(tok.text) in lex.source_nouns
+    )
+
+
+def text_of(tokens: list[Token]) -> str:
+    """The tokens' text with their own spacing; a gap left by a removed phrase becomes a space."""
+    if not tokens:
+        return ""
+    toks = sorted(tokens, key=lambda t: t.i)
+    parts: list[str] = []
+    for k, t in enumerate(toks):
+        nxt = toks[k + 1] if k + 1 < len(toks) else None
+        ws = t.whitespace_ if nxt is not None and nxt.i == t.i + 1 else " "
+        parts.append(t.text + ws)
+    text = "".join(parts)
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"\s+([,.;:)»”])", r"\1", text)
+    text = re.sub(r",\s*,", ",", text)
+    return text.strip(" ,;:.-–—")
+
+
+def trim_content(tokens: list[Token]) -> list[Token]:
+    """Drop the clause marks and punctuation at the edges: "qu'il ..." -> "il ..."."""
+    toks = sorted(tokens, key=lambda t: t.i)
+    while toks and (toks[0].is_punct or toks[0].is_space or fold(toks[0].text) in CLAUSE_MARKS):
+        if toks[0].text in '«“"' and len(toks) > 1:
+            break
+        toks = toks[1:]
+    while toks and (toks[-1].is_space or (toks[-1].is_punct and toks[-1].text not in '»”")')):
+        toks = toks[:-1]
+    return toks
+
+
+def addressee_of(verb: Token, ctx: SentenceContext, partners: Iterable[int] = ()) -> Token | None:
+    """ "à Vladimir Poutine", "à son homologue": an animate "à"-phrase on the verb.
+
+    Also the direct object of the verbs that take their addressee that way ("appeler Moscou à").
+    Animacy is judged in `claims.py` (a resolvable actor, a name, a person noun), so "à la
+    retenue" stays content.
+    """
+    doc = verb.doc
+    heads = [verb, *(doc[i] for i in partners if i != verb.i)]
+    for head in heads:
+        for child in head.children:
+            if child.i < head.i and child.dep_ not in {"iobj"}:
+                continue
+            if child.pos_ in {"PROPN", "NOUN"} and case_of(child) in {"a", "au", "aux"}:
+                if ctx.animate(child):
+                    return child
+    if verb_lemma(verb) in ctx.lex.obj_addressee:
+        for child in verb.children:
+            if child.dep_ == "obj" and child.pos_ in {"PROPN", "NOUN"} and child.i > verb.i:
+                if not ctx.animate(child):
+                    continue
+                has_comp = any(
+                    c.dep_ in {"xcomp", "obl:arg", "ccomp"} and c.i > child.i for c in verb.children
+                )
+                if has_comp:
+                    return child
+    return None
+
+
+def source_of(verb: Token, lex: Lexicon, partners: Iterable[int] = ()) -> Token | None:
+    """The channel phrase on the cue verb or its partner ("a fait savoir ... dans un communiqué")."""
+    doc = verb.doc
+    for head in [verb, *(doc[i] for i in partners if i != verb.i)]:
+        for child in head.children:
+            if is_source_phrase(child, lex):
+                return child
+    return None
+
+
+def content_of(verb: Token, ctx: SentenceContext, exclude: set[int]) -> list[Token]:
+    """What the verb governs to its right, less the speaker, addressee, source and next predicate.
+
+    Works around the parser hanging the que-clause on the addressee ("a fait savoir à X que ...":
+    `que ...` parsed as a relative clause of X): such a clause is taken back as the content.
+    """
+    lex = ctx.lex
+
+    def stop(t: Token) -> bool:
+        if t.i in exclude:
+            return True
+        if t.dep_ == "conj" and t.pos_ in {"VERB", "AUX"} and lex.cue_at(t) is not None:
+            return True  # the second predicate of "a dénoncé ... et a demandé ..."
+        return t.dep_ == "cc" and t.head.dep_ == "conj" and t.head.i in exclude
+
+    out: list[Token] = []
+    for child in verb.children:
+        if child.i < verb.i or child.i in exclude:
+            continue
+        if child.dep_ in SUBJECT_DEPS or child.dep_ in {"punct", "cc", "aux:tense", "aux:pass"}:
+            continue
+        if child.dep_ == "conj" and lex.cue_at(child) is not None:
+            continue
+        if is_source_phrase(child, lex):
+            continue
+        out.extend(subtree_tokens(child, stop))
+    return [t for t in out if t.i not in exclude and t.sent == ctx.sent]
+
+
+def first_token_after(ctx: SentenceContext, char: int) -> Token | None:
+    for t in ctx.sent:
+        if t.idx >= char and not t.is_space:
+            return t
+    return None
+
+
+# -- the pattern families ----------------------------------------------------------------------
+
+
+@rule("direct_quote_after")
+def direct_quote_after(ctx: SentenceContext) -> None:
+    """ "« ... », a déclaré X", "« ... », a-t-il dit", "« ... », a écrit le Kremlin dans un
+    communiqué", "« ... », selon X": the quote closes, a cue follows with its inverted subject."""
+    for span in ctx.quotes:
+        tok = first_token_after(ctx, span[1])
+        # skip ", a encore", ", ont" ...: punctuation, auxiliaries and adverbs before the verb
+        while tok is not None and tok.pos_ in SKIP_BETWEEN and tok.i + 1 < ctx.sent.end:
+            if tok.text in {".", "!", "?", "«", "“"}:
+                tok = None
+                break
+            tok = tok.doc[tok.i + 1]
+        if tok is None or tok.i >= ctx.sent.end:
+            continue
+        if fold(tok.text) in {"-t", "-il", "-elle"}:
+            continue
+        quoted = trim_content(ctx.quote_tokens(span))
+        if not quoted:
+            continue
+        if (
+            fold(tok.text) in ctx.lex.according
+            or fold(tok.text + tok.nbor(1).text) in ctx.lex.according
+        ):
+            obj = tok.head if tok.dep_ in {"case", "fixed"} else None
+            if obj is None or obj.pos_ not in {"NOUN", "PROPN", "PRON"}:
+                continue
+            ctx.add(
+                Candidate(
+                    "direct_quote_after",
+                    Cue("selon", "statement", (tok.i,)),
+                    None,
+                    obj,
+                    quoted,
+                    True,
+                    span,
+                )
+            )
+            ctx.direct_quotes.append(span)
+            continue
+        cue = ctx.lex.cue_at(tok)
+        if cue is None:
+            continue
+        speaker = subject_of(tok, cue.tokens)
+        if speaker is None or span[0] < speaker.idx < span[1]:
+            speaker = inverted_subject(tok, cue.tokens)
+        if speaker is None:
+            continue
+        ctx.add(
+            Candidate(
+                "direct_quote_after",
+                cue,
+                tok,
+                speaker,
+                quoted,
+                True,
+                span,
+                source=None,
+                addressee=addressee_of(tok, ctx, cue.tokens),
+            )
+        )
+        src = source_of(tok, ctx.lex, cue.tokens)
+        if src is not None:
+            ctx.candidates[-1].source = text_of(phrase_of(src, bare=True))
+        ctx.direct_quotes.append(span)
+
+
+@rule("direct_quote_colon")
+def direct_quote_colon(ctx: SentenceContext) -> None:
+    """ "X a déclaré : « ... »" (and "X a déclaré à la presse : « ... »"): cue, colon, quote."""
+    for span in ctx.quotes:
+        if span in ctx.direct_quotes:
+            continue
+        before = [t for t in ctx.sent if t.idx < span[0] and not t.is_space]
+        if not before or before[-1].text != ":":
+            continue
+        verb = None
+        for t in reversed(before[:-1]):
+            if fold(t.text) in {"que", "qu'"}:
+                break
+            cue = ctx.lex.cue_at(t)
+            if cue is not None and t.i not in ctx.used_cues:
+                verb = t
+                break
+        if verb is None or cue is None:
+            continue
+        speaker = subject_of(verb, cue.tokens)
+        if speaker is None:
+            continue
+        quoted = trim_content(ctx.quote_tokens(span))
+        if not quoted:
+            continue
+        cand = Candidate(
+            "direct_quote_colon",
+            cue,
+            verb,
+            speaker,
+            quoted,
+            True,
+            span,
+            addressee=addressee_of(verb, ctx, cue.tokens),
+        )
+        src = source_of(verb, ctx.lex, cue.tokens)
+        if src is not None:
+            cand.source = text_of(phrase_of(src, bare=True))
+        ctx.add(cand)
+        ctx.direct_quotes.append(span)
+
+
+@rule("nested_attribution")
+def nested_attribution(ctx: SentenceContext) -> None:
+    """ "« Poutine a répondu que ... », a fait savoir le Kremlin": the quoted sentence reports a
+    third party's words. Both claims are kept: the reported speaker's, with the channel (the
+    quote's speaker) as its source."""
+    for outer in list(ctx.candidates):
+        if not outer.direct or outer.quote is None or outer.reported_by is not None:
+            continue
+        qa, qb = outer.quote
+        for tok in ctx.sent:
+            if not (qa < tok.idx < qb) or tok.i in ctx.used_cues:
+                continue
+            cue = ctx.lex.cue_at(tok)
+            if cue is None:
+                continue
+            # only the quote's main predicate: its head lies outside the quote, or it is the root
+            if qa < tok.head.idx < qb and tok.head.i != tok.i and tok.dep_ not in {"conj"}:
+                continue
+            speaker = subject_of(tok, cue.tokens)
+            if speaker is None or speaker.pos_ == "PRON" or not (qa < speaker.idx < qb):
+                continue  # "nous", "je": the quote's own speaker, already the outer claim
+            if not ctx.known(speaker):
+                continue  # "les dirigeants se sont entendus": an event told, not words reported
+            exclude = {t.i for t in phrase_of(speaker)} | set(cue.tokens)
+            addressee = addressee_of(tok, ctx, cue.tokens)
+            if addressee is not None:
+                exclude |= {t.i for t in phrase_of(addressee)}
+            content = trim_content(
+                [t for t in content_of(tok, ctx, exclude) if qa < t.idx < qb - 1]
+            )
+            if not content:
+                continue
+            ctx.add(
+                Candidate(
+                    "nested_attribution",
+                    cue,
+                    tok,
+                    speaker,
+                    content,
+                    False,
+                    None,
+                    addressee=addressee,
+                    reported_by=outer,
+                )
+            )
+
+
+@rule("verb_cue")
+def verb_cue(ctx: SentenceContext) -> None:
+    """Indirect speech and attitude verbs: "X a fait savoir à Y que ...", "X a répondu qu'il ...",
+    "X a dénoncé le potentiel ...", "X a proposé à Y de lever ...", "X a appelé Y à ...", and each
+    coordinated predicate of one subject ("a dénoncé ... et a demandé ...")."""
+    for tok in ctx.sent:
+        if tok.i in ctx.used_cues or ctx.in_direct_quote(tok):
+            continue
+        cue = ctx.lex.cue_at(tok)
+        if cue is None or any(i in ctx.used_cues for i in cue.tokens):
+            continue
+        verb = tok
+        speaker = subject_of(verb, cue.tokens)
+        if speaker is None:
+            speaker_from_selon = True
+        else:
+            speaker_from_selon = False
+        exclude: set[int] = set()
+        if speaker is not None:
+            exclude |= {t.i for t in phrase_of(speaker)}
+        exclude |= {i for i in cue.tokens if ctx.sent.doc[i].pos_ in {"VERB", "AUX"}}
+        addressee = addressee_of(verb, ctx, cue.tokens)
+        content_heads = [verb, *(ctx.sent.doc[i] for i in cue.tokens if i != verb.i)]
+        if addressee is not None:
+            exclude |= {t.i for t in phrase_of(addressee)}
+        content: list[Token] = []
+        for head in content_heads:
+            if head.pos_ in {"VERB", "AUX", "ADJ"}:
+                content.extend(content_of(head, ctx, exclude))
+        # the que-clause the parser hung on the addressee ("à X que ...")
+        if addressee is not None:
+            for child in addressee.children:
+                if child.dep_.startswith("acl") and child.i > addressee.i:
+                    marks = [c for c in child.children if fold(c.text) in {"que", "qu'"}]
+                    if marks:
+                        content.extend(subtree_tokens(child, lambda t: False))
+        # the noun of a verb+noun cue is content: "exprimé la profonde préoccupation ..."
+        for i in cue.tokens:
+            t = ctx.sent.doc[i]
+            if t.pos_ in {"NOUN", "ADJ"} and t.i > verb.i:
+                content.extend(subtree_tokens(t, lambda x: x.i in exclude))
+        seen: set[int] = set()
+        uniq = [t for t in content if not (t.i in seen or seen.add(t.i))]  # type: ignore[func-returns-value]  # set.add returns None: the idiom dedupes in order
+        content = trim_content(uniq)
+        if not content:
+            continue
+        if (
+            content
+            and ctx.lex.cue_at(verb)
+            and verb.dep_ in {"acl:relcl", "acl"}
+            and speaker is None
+        ):
+            continue
+        src = source_of(verb, ctx.lex, cue.tokens)
+        cand = Candidate(
+            "verb_cue",
+            cue,
+            verb,
+            speaker,
+            content,
+            False,
+            None,
+            addressee=addressee,
+            source=text_of(phrase_of(src, bare=True)) if src is not None else None,
+        )
+        if speaker_from_selon:
+            cand.speaker = None  # filled by the "according" rule if the sentence has a "selon X"
+        ctx.add(cand)
+
+
+@rule("according_to")
+def according_to(ctx: SentenceContext) -> None:
+    """ "selon X" / "d'après X": X speaks when no verb cue does; "selon un communiqué de Y" is
+    the source, and Y speaks when no grammatical subject does."""
+    for tok in ctx.sent:
+        word = fold(tok.text)
+        if word == "apres" and tok.i > 0 and fold(tok.nbor(-1).text) in {"d'", "d"}:
+            word = "d'apres"
+        if word not in ctx.lex.according or ctx.in_direct_quote(tok):
+            continue
+        obj = tok.head
+        if tok.dep_ == "fixed":  # "d'après": "après" is fixed on "d'", itself the case
+            obj = tok.head.head
+        if obj.i == tok.i or obj.pos_ not in {"NOUN", "PROPN", "PRON"}:
+            continue
+        phrase = phrase_of(obj, bare=True)
+        phrase_ids = {t.i for t in phrase} | {tok.i, tok.head.i if tok.dep_ == "fixed" else tok.i}
+        is_source = (
+            fold(obj.lemma_) in ctx.lex.source_nouns or fold(obj.text) in ctx.lex.source_nouns
+        )
+        speaker_in_source: Token | None = None
+        if is_source:
+            for child in obj.children:
+                if child.dep_ in {"nmod", "nmod:poss"} and child.pos_ in {"PROPN", "NOUN"}:
+                    speaker_in_source = child
+        verb_claims = [c for c in ctx.candidates if c.verb is not None and not c.direct]
+        if verb_claims or any(c.direct for c in ctx.candidates):
+            # the sentence already has its speaker: "selon X" names the source, or the
+            # speaker when the verb had no subject
+            for cand in ctx.candidates:
+                if cand.speaker is None:
+                    cand.speaker = speaker_in_source if is_source else obj
+                    if is_source:
+                        cand.source = text_of(phrase)
+                elif cand.source is None and obj.pos_ != "PRON":
+                    cand.source = text_of(phrase)
+                cand.content = [t for t in cand.content if t.i not in phrase_ids]
+            continue
+        speaker = speaker_in_source if is_source else obj
+        if speaker is None:
+            continue
+        # content: the clause the "selon" phrase modifies, without the phrase
+        clause = obj.head if obj.head.i != obj.i else obj
+        while clause.dep_ in {"nmod", "obl", "obl:mod"} and clause.head.i != clause.i:
+            clause = clause.head
+        toks = subtree_tokens(clause, lambda t: t.i in phrase_ids)
+        content = trim_content([t for t in toks if t.i not in phrase_ids and t.sent == ctx.sent])
+        if len(content) < 3:
+            continue
+        ctx.add(
+            Candidate(
+                "according_to",
+                Cue(tok.text.lower() if word == "selon" else "d'après", "statement", (tok.i,)),
+                None,
+                speaker,
+                content,
+                False,
+                None,
+                source=text_of(phrase) if is_source else None,
+            )
+        )
+
+
+RULE_ORDER = (
+    "direct_quote_after",
+    "direct_quote_colon",
+    "nested_attribution",
+    "verb_cue",
+    "according_to",
+)
