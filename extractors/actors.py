@@ -22,7 +22,7 @@ from typing import Any
 
 from extractors.errors import ConfigError
 
-__all__ = ["Actor", "ActorIndex", "Mention", "normalize"]
+__all__ = ["Actor", "ActorIndex", "Mention", "normalize", "phrase_key", "trie_pattern"]
 
 HOWS = ("name", "surname", "alias", "metonym", "role", "group")
 # When two entries share a key, the more specific wins.
@@ -62,7 +62,7 @@ def normalize(text: str) -> str:
     return text.translate(_TABLE)
 
 
-def _key(phrase: str) -> str:
+def phrase_key(phrase: str) -> str:
     """The lookup key of a phrase: normalised, hyphens and runs of spaces as one space."""
     norm = normalize(phrase).strip()
     norm = re.sub(r"[\s\-]+", " ", norm)
@@ -125,6 +125,8 @@ class _Entry:
 
 
 def _unit(ch: str) -> str:
+    if ch == "*":  # a stem: "négociat*"
+        return r"\w*"
     if ch == " ":
         return r"[\s\-]+"
     if ch == "'":
@@ -132,10 +134,11 @@ def _unit(ch: str) -> str:
     return re.escape(ch)
 
 
-def _trie_pattern(keys: Iterable[str]) -> str:
+def trie_pattern(keys: Iterable[str]) -> str:
     """One regex for all keys, shaped as a trie so each position costs one branch, not N.
 
     Optional tails are greedy, so the longest key that also ends on a word boundary wins.
+    Keys are `phrase_key` forms; a trailing `*` stands for any word ending (used by the flag).
     """
     root: dict[str, Any] = {}
     for key in keys:
@@ -188,7 +191,7 @@ class ActorIndex:
         self._aliases = aliases
         dets = "|".join(_DETERMINERS)
         self._regex = re.compile(
-            rf"(?<![\w\-])(?P<det>(?:{dets})\s+|l'\s*)?(?P<key>{_trie_pattern(entries)})(?![\w\-])"
+            rf"(?<![\w\-])(?P<det>(?:{dets})\s+|l'\s*)?(?P<key>{trie_pattern(entries)})(?![\w\-])"
         )
 
     @classmethod
@@ -200,7 +203,9 @@ class ActorIndex:
 
         def add(phrase: str, entry: _Entry) -> None:
             key = (
-                _DET_KEY.sub("", _key(phrase)) if entry.how in ("role", "metonym") else _key(phrase)
+                _DET_KEY.sub("", phrase_key(phrase))
+                if entry.how in ("role", "metonym")
+                else phrase_key(phrase)
             )
             if not key:
                 return
@@ -222,11 +227,11 @@ class ActorIndex:
                 phrases = [name] if field is None else _strings(table, field, name)
                 for phrase in phrases:
                     add(phrase, _Entry(how, code, actor))
-                    aliases.setdefault(_key(phrase), actor)
+                    aliases.setdefault(phrase_key(phrase), actor)
             for how, field in (("alias", "aliases"), ("metonym", "metonyms")):
                 for phrase in _strings(table, field, name):
                     add(phrase, _Entry(how, code, actor))
-                    aliases.setdefault(_DET_KEY.sub("", _key(phrase)), actor)
+                    aliases.setdefault(_DET_KEY.sub("", phrase_key(phrase)), actor)
 
         for i, table in enumerate(actors_toml.get("role", [])):
             where = f"role #{i + 1}"
@@ -271,7 +276,7 @@ class ActorIndex:
         norm = normalize(text)
         mentions: list[Mention] = []
         for match in self._regex.finditer(norm):
-            key = _key(match.group("key"))
+            key = phrase_key(match.group("key"))
             entry = self._entries.get(key)
             if entry is None:  # cannot happen: every alternative is a key
                 continue
@@ -302,12 +307,12 @@ class ActorIndex:
         found = self._actors.get(name)
         if found is not None:
             return found
-        key = _key(name)
+        key = phrase_key(name)
         return self._aliases.get(key) or self._aliases.get(_DET_KEY.sub("", key))
 
     def holder(self, role_phrase: str, on: date | None) -> Actor | None:
         """Who held the role named by `role_phrase` on `on` (the latest holder when None)."""
-        entry = self._entries.get(_DET_KEY.sub("", _key(role_phrase)))
+        entry = self._entries.get(_DET_KEY.sub("", phrase_key(role_phrase)))
         if entry is not None and entry.role is not None:
             return entry.role.holder(on)
         for mention in self.find(role_phrase, on):

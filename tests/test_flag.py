@@ -1,0 +1,147 @@
+"""flag_article on short sentences, on our dev set (precision/recall floor) and on the seed."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extractors.actors import ActorIndex
+from extractors.flag import flag_article
+from extractors.records import Flag
+
+ROOT = Path(__file__).resolve().parents[1]
+DEVSET = Path(__file__).resolve().parent / "devset" / "dev.jsonl"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(scope="module")
+def actors() -> ActorIndex:
+    with (ROOT / "config" / "actors.toml").open("rb") as fh:
+        return ActorIndex.from_config(tomllib.load(fh))
+
+
+@pytest.fixture(scope="module")
+def settings() -> dict[str, Any]:
+    with (ROOT / "config" / "flag.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def flag(
+    actors: ActorIndex, settings: dict[str, Any], title: str | None, text: str, on: str | None
+) -> Flag:
+    published = date.fromisoformat(on) if on else None
+    return flag_article(title, text, published=published, actors=actors, settings=settings)
+
+
+def test_role_nouns_alone_are_enough(actors: ActorIndex, settings: dict[str, Any]) -> None:
+    text = (
+        "Le président américain a averti mardi son homologue russe de sanctions sévères. "
+        "Le président ukrainien a salué cet entretien téléphonique et réclamé des garanties."
+    )
+    result = flag(actors, settings, None, text, "2021-12-07")
+    assert result.relevant
+    assert 0.0 <= result.score <= 1.0
+    assert result.reasons[0] == "actors: USA, RUS, UKR"
+    assert any(r.startswith("cues: ") and "entretien téléphonique" in r for r in result.reasons)
+
+
+def test_title_counts_more_than_the_body(actors: ActorIndex, settings: dict[str, Any]) -> None:
+    body = "Les combats se poursuivent près de Bakhmout, selon l'état-major ukrainien."
+    plain = flag(actors, settings, "Situation sur le front", body, "2023-03-01")
+    titled = flag(
+        actors,
+        settings,
+        "Négociations entre Kiev et Moscou sous l'égide de Washington",
+        body,
+        "2023-03-01",
+    )
+    assert titled.score > plain.score
+    assert any(r.startswith("title: ") for r in titled.reasons)
+
+
+def test_battlefield_report_is_not_flagged(actors: ActorIndex, settings: dict[str, Any]) -> None:
+    text = (
+        "Des frappes de missiles et de drones russes ont visé Odessa dans la nuit. "
+        "L'armée ukrainienne affirme avoir abattu trente drones; deux civils ont été tués."
+    )
+    result = flag(actors, settings, "Attaque massive sur Odessa", text, "2024-03-15")
+    assert not result.relevant
+    assert any("battlefield" in r for r in result.reasons)
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (
+            "La Maison Blanche défend son décret",
+            "La Maison Blanche a défendu le décret sur l'immigration contesté par les démocrates.",
+        ),
+        (
+            "Trêve à Gaza",
+            "Le secrétaire d'Etat a exhorté le Hamas à accepter le cessez-le-feu à Gaza.",
+        ),
+        (
+            "Pékin et Washington négocient",
+            "Les négociations sino-américaines sur les droits de douane ont repris à Londres.",
+        ),
+    ],
+)
+def test_other_subjects_are_not_flagged(
+    actors: ActorIndex, settings: dict[str, Any], title: str, text: str
+) -> None:
+    assert not flag(actors, settings, title, text, "2025-06-10").relevant
+
+
+def test_date_changes_the_reasons(actors: ActorIndex, settings: dict[str, Any]) -> None:
+    title = "Le président américain appelle le président russe"
+    text = "Le président américain a appelé le président russe pour discuter de l'Ukraine."
+    old = flag(actors, settings, title, text, "2021-12-07")
+    new = flag(actors, settings, title, text, "2025-02-15")
+    assert any("Joe Biden" in r for r in old.reasons)
+    assert any("Donald Trump" in r for r in new.reasons)
+
+
+def test_empty_article(actors: ActorIndex, settings: dict[str, Any]) -> None:
+    result = flag(actors, settings, None, "", None)
+    assert not result.relevant and result.score == 0.0
+
+
+def test_devset_precision_and_recall(actors: ActorIndex, settings: dict[str, Any]) -> None:
+    docs = [json.loads(line) for line in DEVSET.read_text(encoding="utf-8").splitlines() if line]
+    assert len(docs) >= 40
+    tp = fp = fn = tn = 0
+    wrong = []
+    for doc in docs:
+        got = flag(actors, settings, doc["title"], doc["text"], doc["published"]).relevant
+        tp += got and doc["relevant"]
+        fp += got and not doc["relevant"]
+        fn += (not got) and doc["relevant"]
+        tn += (not got) and not doc["relevant"]
+        if got != doc["relevant"]:
+            wrong.append(doc["id"])
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    print(
+        f"\ndev set: {len(docs)} texts, precision {precision:.3f} recall {recall:.3f} "
+        f"(tp {tp} fp {fp} fn {fn} tn {tn}) wrong: {wrong}"
+    )
+    assert precision >= 0.9 and recall >= 0.9, wrong
+
+
+@pytest.mark.corpus
+def test_seed_is_flagged_with_usa_rus_ukr(actors: ActorIndex, settings: dict[str, Any]) -> None:
+    seeds = sorted((SHARED / "seed").glob("*.txt")) if SHARED.is_dir() else []
+    if not seeds:
+        pytest.skip(f"{SHARED / 'seed'} is absent: the shared seed is read at run time only")
+    raw = seeds[0].read_text(encoding="utf-8")
+    text = raw.split("\n", 1)[1] if raw.startswith("date ") else raw  # drop "date 2021-12"
+    result = flag(actors, settings, None, text, "2021-12-07")
+    assert result.relevant
+    actors_reason = next(r for r in result.reasons if r.startswith("actors: "))
+    for code in ("USA", "RUS", "UKR"):
+        assert code in actors_reason
