@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Time `flag_article` on one article at a time: the flag runs on every article, so it must stay cheap.
+"""Time `flag_article` per article: it runs on every article, so it must stay cheap.
 
 Texts: our dev set (tests/devset/dev.jsonl) and, where present, the real pages of
 ../shared/corpus/pages, extracted once up front with trafilatura (only the flag is timed).
