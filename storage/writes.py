@@ -430,16 +430,17 @@ def replace_analysis(
 
 
 def iter_stored_pages(
-    con: duckdb.DuckDBPyConnection, since: date | None, until: date | None
+    con: duckdb.DuckDBPyConnection, since: date | None, until: date | None, after: str = ""
 ) -> Iterator[tuple[str, bytes, dict[str, Any]]]:
     """Yield (url, raw HTML, meta) of every stored page, in url order, for reprocess.
 
     The date window applies to the article's date: `published`, else the date of the run that
     fetched it (`run_date`, else `fetched`). Rows come in chunks of PAGE_CHUNK by keyset
     pagination, so memory stays bounded and no result set stays open between chunks: the caller
-    may write (`replace_analysis`) on the same connection while iterating.
+    may write (`replace_analysis`) on the same connection while iterating. `after` starts past
+    that url, so a caller that closes the file between batches resumes where it stopped.
     """
-    last = ""
+    last = after
     while True:
         rows = con.execute(
             """
