@@ -1,0 +1,797 @@
+"""The backfill flow: past dates from archived feeds and sitemaps, through the daily pipeline.
+
+`diplowatch backfill --from D1 --to D2` runs one Prefect subflow per date. Each date:
+
+1. discovers that date's articles, per outlet of `config/feeds.toml`:
+   - archived copies of every enabled feed, listed by the Wayback Machine CDX API
+     (`backfill.cdx_url`) and read raw (`{backfill.wayback_url}/{timestamp}id_/{feed}`): up to
+     `backfill.max_snapshots` captures of that date spread over the day, plus the first capture of
+     the next morning (it holds the evening's items); the items published on that date are kept,
+     and the undated ones of a capture taken that date;
+   - the outlet's sitemaps (`[outlets."NAME"] sitemap = "..."`, a URL or a list): the index, then
+     the child sitemaps that may hold the date, then the URLs published on it;
+   `[outlets."NAME"] archive = false` leaves out an outlet's archived feeds;
+2. fetches, analyses and stores the new ones through `flows.daily.ingest`, exactly as a day of the
+   daily flow does (batches, one short transaction each, canonical URL as key);
+3. fetches the archived copy of every page whose live URL answered 404 or 410 (the latest capture
+   up to the end of the next day, found through the CDX API) and stores that instead;
+4. records a `runs` row (kind "backfill", run_date that date) with its counts.
+
+Resumable and idempotent: a date with a completed run is skipped unless `force`; a killed backfill
+leaves its finished batches stored and its date not completed, so the next run redoes that date,
+finds those articles known and fetches only the rest. A date whose sources could not be read for
+a transient reason (timeouts, 5xx, 429: the archive is down or is throttling us) is recorded
+"failed" after storing what it found, and the backfill stops there rather than hammer a
+struggling archive; a source that is permanently wrong (404, not a sitemap) is logged and counted
+in `sources_failed` but does not hold the date back, or a bad URL in feeds.toml would block every
+backfill forever.
+
+Polite: requests go through flows.http's HostLimiter with `backfill.requests_per_second` per host
+(the CDX API and the snapshots share one host) and fetch.per_host / fetch.concurrency; the
+sitemaps of a month are fetched once per backfill, not once per date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any, Protocol, TextIO
+from zoneinfo import ZoneInfo
+
+# isort: off
+from flows import prefect_setup  # noqa: F401  # must precede the first prefect import
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
+
+# isort: on
+
+from extractors.archive import (
+    ArchiveError,
+    Snapshot,
+    archived_url,
+    cdx_query_url,
+    latest_snapshot,
+    parse_cdx,
+    select_snapshots,
+)
+from extractors.errors import (
+    BlockedURLError,
+    ConfigError,
+    DiplowatchError,
+    FetchError,
+    HTTPStatusError,
+    InputError,
+    ResponseTooLargeError,
+)
+from extractors.feeds import parse_feed
+from extractors.records import FeedItem
+from extractors.sitemaps import (
+    local_day,
+    parse_sitemap,
+    select_child_sitemaps,
+    sitemap_items,
+    url_period,
+)
+from flows import http
+from flows.config import Config, load_config
+from flows.daily import WRITE_WAIT, Clock, ingest, new_items
+from flows.settings import get
+from flows.workers import AnalyzerPool
+from storage import db as storage_db
+from storage import writes
+
+#: The counts of one backfilled date, in the order the summary shows them.
+COUNTS = (
+    "snapshots",  # archived feed copies read
+    "sitemaps",  # sitemaps read
+    "sources_failed",  # feeds, snapshots or sitemaps that could not be used
+    "items_seen",  # items of the date, all sources, before deduplication
+    "new_articles",  # of those, not stored yet
+    "extracted",
+    "empty",
+    "failed",
+    "archived_pages",  # pages gone live (404/410) and stored from their archived copy
+    "flagged",
+    "claims",
+)
+
+#: Feed id of the items found in sitemaps (the `articles.feed_id` column).
+SITEMAP_FEED = "sitemap"
+
+#: Nested sitemap indexes followed at most this deep (index -> index -> urlset).
+MAX_SITEMAP_DEPTH = 3
+
+#: Sitemaps kept in memory for the length of a backfill (the month's sitemap serves 30 dates).
+SITEMAP_CACHE_SIZE = 32
+
+# What a failed page fetch leaves in articles.error: HTTPStatusError's "url: HTTP 404".
+_GONE = re.compile(r"HTTP (404|410)$")
+
+
+class BackfillError(DiplowatchError):
+    """A date whose sources could not all be read: it is recorded failed, the backfill stops."""
+
+
+# -- sources -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What a backfill reads: feeds to look up in the archive, sitemaps per outlet."""
+
+    feeds: dict[str, dict[str, Any]]
+    sitemaps: dict[str, list[str]]
+
+    def __bool__(self) -> bool:
+        return bool(self.feeds or self.sitemaps)
+
+
+def _as_list(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ConfigError(f"feeds.toml: {where} should be a URL or a list of URLs")
+
+
+def backfill_sources(cfg: Config, outlets: Sequence[str] | None = None) -> Sources:
+    """The enabled feeds and the sitemaps of the chosen outlets (all when `outlets` is None).
+
+    Outlet names compare without case; a name no feed or outlet table knows is a ConfigError
+    listing the known ones, since a typo would otherwise backfill nothing, silently.
+    """
+    feeds = cfg.enabled_feeds()
+    tables: dict[str, Any] = cfg.feeds.get("outlets", {})
+    known = {str(f.get("outlet", fid)) for fid, f in feeds.items()} | set(tables)
+    wanted: set[str] | None = None
+    if outlets:
+        by_fold = {name.casefold(): name for name in known}
+        missing = [name for name in outlets if name.casefold() not in by_fold]
+        if missing:
+            raise ConfigError(
+                f"unknown outlet {', '.join(map(repr, missing))}; known: {', '.join(sorted(known))}"
+            )
+        wanted = {by_fold[name.casefold()] for name in outlets}
+
+    def chosen(outlet: str) -> bool:
+        return wanted is None or outlet in wanted
+
+    archived = {
+        fid: feed
+        for fid, feed in feeds.items()
+        if chosen(str(feed.get("outlet", fid)))
+        and tables.get(str(feed.get("outlet", fid)), {}).get("archive", True)
+    }
+    sitemaps = {
+        outlet: urls
+        for outlet, table in tables.items()
+        if chosen(outlet) and (urls := _as_list(table.get("sitemap"), f"outlets.{outlet}.sitemap"))
+    }
+    return Sources(archived, sitemaps)
+
+
+def date_range(start: date, end: date) -> list[date]:
+    if end < start:
+        raise InputError(f"backfill: --to {end} is before --from {start}")
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+# -- discovery -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Discovery:
+    """A date's items from every source, and what went wrong on the way."""
+
+    items: list[FeedItem] = field(default_factory=list)
+    snapshots: int = 0
+    sitemaps: int = 0
+    problems: list[str] = field(default_factory=list)  # permanent: logged, date still complete
+    errors: list[str] = field(default_factory=list)  # transient: the date must be redone
+
+    def merge(self, other: Discovery) -> None:
+        self.items += other.items
+        self.snapshots += other.snapshots
+        self.sitemaps += other.sitemaps
+        self.problems += other.problems
+        self.errors += other.errors
+
+    def failed(self, exc: DiplowatchError) -> None:
+        (self.errors if is_transient(exc) else self.problems).append(str(exc))
+
+
+def is_transient(exc: DiplowatchError) -> bool:
+    """Whether trying again later may succeed: timeouts, refused connections, 5xx, 429.
+
+    An unreadable CDX answer counts as transient: the archive serves error pages under load.
+    """
+    if isinstance(exc, HTTPStatusError):
+        return exc.status >= 500 or exc.status == 429
+    if isinstance(exc, BlockedURLError | ResponseTooLargeError):
+        return False
+    return isinstance(exc, FetchError | ArchiveError)
+
+
+class _Fetcher:
+    """One client, one limiter and the run's sitemap cache, for one date's discovery."""
+
+    def __init__(
+        self,
+        client: Any,
+        limiter: http.HostLimiter,
+        settings: dict[str, Any],
+        cache: dict[str, bytes],
+    ) -> None:
+        self.client = client
+        self.limiter = limiter
+        self.settings = settings
+        self.cache = cache
+
+    async def get(self, url: str) -> http.FetchResult:
+        return await http.fetch(self.client, url, settings=self.settings, limiter=self.limiter)
+
+    async def cached(self, url: str) -> bytes:
+        if url not in self.cache:
+            content = (await self.get(url)).content
+            while len(self.cache) >= SITEMAP_CACHE_SIZE:
+                self.cache.pop(next(iter(self.cache)))
+            self.cache[url] = content
+        return self.cache[url]
+
+    async def snapshots(self, url: str, start: date | None, end: date | None) -> list[Snapshot]:
+        cdx = get(self.settings, "backfill.cdx_url")
+        return parse_cdx((await self.get(cdx_query_url(cdx, url, start, end))).content)
+
+
+def _wanted_snapshots(snaps: list[Snapshot], day: date, most: int) -> list[Snapshot]:
+    """Up to `most` captures of `day`, plus the next morning's first: late items live there."""
+    chosen = select_snapshots(snaps, day, day, most)
+    digests = {s.digest for s in chosen if s.digest}
+    after = select_snapshots(snaps, day + timedelta(days=1), day + timedelta(days=1), len(snaps))
+    if after and (after[0].digest is None or after[0].digest not in digests):
+        chosen.append(after[0])
+    return chosen
+
+
+async def _archived_feed(
+    fetcher: _Fetcher, feed_id: str, feed: dict[str, Any], day: date, tz: tzinfo
+) -> Discovery:
+    found = Discovery()
+    outlet = str(feed.get("outlet", feed_id))
+    try:
+        snaps = await fetcher.snapshots(feed["url"], day, day + timedelta(days=1))
+    except DiplowatchError as exc:
+        found.failed(exc)
+        return found
+    wayback = get(fetcher.settings, "backfill.wayback_url")
+    chosen = _wanted_snapshots(snaps, day, get(fetcher.settings, "backfill.max_snapshots"))
+
+    async def one(snap: Snapshot) -> Discovery:
+        part = Discovery()
+        try:
+            res = await fetcher.get(archived_url(wayback, snap.timestamp, snap.original))
+            items = parse_feed(
+                res.content,
+                feed_id=feed_id,
+                outlet=outlet,
+                url=snap.original,  # links resolve against the feed, not the archive
+                content_type=res.content_type,
+            )
+        except DiplowatchError as exc:
+            part.failed(exc)
+            return part
+        part.snapshots = 1
+        part.items = [
+            item
+            for item in items
+            if (item.published is not None and local_day(item.published, tz) == day)
+            or (item.published is None and snap.day == day)
+        ]
+        return part
+
+    for part in await asyncio.gather(*(one(s) for s in chosen)):
+        found.merge(part)
+    return found
+
+
+async def _sitemap(
+    fetcher: _Fetcher, outlet: str, url: str, day: date, tz: tzinfo, depth: int = 0
+) -> Discovery:
+    found = Discovery()
+    try:
+        sitemap = parse_sitemap(await fetcher.cached(url))
+    except DiplowatchError as exc:
+        found.failed(exc)
+        return found
+    found.sitemaps = 1
+    if sitemap.kind == "urlset":
+        found.items = sitemap_items(
+            sitemap.urls,
+            day,
+            outlet=outlet,
+            feed_id=SITEMAP_FEED,
+            tz=tz,
+            include_undated=url_period(url) == (day, day),
+        )
+        return found
+    if depth + 1 >= MAX_SITEMAP_DEPTH:
+        found.problems.append(f"{url}: sitemap indexes nested deeper than {MAX_SITEMAP_DEPTH}")
+        return found
+    children = select_child_sitemaps(sitemap.sitemaps, day, day, tz)
+    parts = await asyncio.gather(
+        *(_sitemap(fetcher, outlet, c.loc, day, tz, depth + 1) for c in children)
+    )
+    for part in parts:
+        found.merge(part)
+    return found
+
+
+async def _discover(
+    day: date, sources: Sources, settings: dict[str, Any], cache: dict[str, bytes]
+) -> Discovery:
+    tz = ZoneInfo(get(settings, "schedule.timezone"))
+    rate = get(settings, "backfill.requests_per_second")
+    async with http.make_client(settings) as client:
+        fetcher = _Fetcher(
+            client, http.HostLimiter.from_settings(settings, rate=rate), settings, cache
+        )
+        jobs = [_archived_feed(fetcher, fid, feed, day, tz) for fid, feed in sources.feeds.items()]
+        jobs += [
+            _sitemap(fetcher, outlet, url, day, tz)
+            for outlet, urls in sources.sitemaps.items()
+            for url in urls
+        ]
+        found = Discovery()
+        for part in await asyncio.gather(*jobs):  # feeds first: their items carry summaries
+            found.merge(part)
+    return found
+
+
+# The sitemaps of one backfill, shared by its dates (subflows run in the parent's process).
+_sitemap_cache: dict[str, bytes] = {}
+
+
+@task(name="discover-items", cache_policy=NO_CACHE)
+def discover_items(day: date, sources: Sources, settings: dict[str, Any]) -> Discovery:
+    """Every item of `day` from the archived feeds and the sitemaps."""
+    logger = get_run_logger()
+    found = asyncio.run(_discover(day, sources, settings, _sitemap_cache))
+    for problem in found.problems:
+        logger.warning("%s: source skipped: %s", day, problem)
+    for error in found.errors:
+        logger.error("%s: source unreachable: %s", day, error)
+    logger.info(
+        "%s: %d items from %d archived feed copies and %d sitemaps",
+        day,
+        len(found.items),
+        found.snapshots,
+        found.sitemaps,
+    )
+    return found
+
+
+async def _archived_copies(
+    items: Sequence[FeedItem], day: date, settings: dict[str, Any]
+) -> tuple[list[FeedItem], list[str]]:
+    """The items whose live page is gone, pointed at their latest capture up to day + 1."""
+    until = datetime.combine(day + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
+    wayback = get(settings, "backfill.wayback_url")
+    rate = get(settings, "backfill.requests_per_second")
+    async with http.make_client(settings) as client:
+        fetcher = _Fetcher(
+            client, http.HostLimiter.from_settings(settings, rate=rate), settings, {}
+        )
+
+        async def one(item: FeedItem) -> FeedItem | str | None:
+            try:
+                snaps = await fetcher.snapshots(item.url, None, day + timedelta(days=1))
+            except DiplowatchError as exc:
+                return str(exc)
+            best = latest_snapshot(snaps, until)
+            if best is None:
+                return None
+            return replace(item, link=archived_url(wayback, best.timestamp, best.original))
+
+        results = await asyncio.gather(*(one(item) for item in items))
+    found = [r for r in results if isinstance(r, FeedItem)]
+    return found, [r for r in results if isinstance(r, str)]
+
+
+@task(name="find-archived-pages", cache_policy=NO_CACHE)
+def find_archived_pages(
+    items: Sequence[FeedItem], day: date, settings: dict[str, Any]
+) -> list[FeedItem]:
+    """Archived copies of the pages gone live; a page the archive never saw stays failed."""
+    found, errors = asyncio.run(_archived_copies(items, day, settings))
+    logger = get_run_logger()
+    for error in errors:
+        logger.warning("%s: no archived copy looked up: %s", day, error)
+    logger.info("%s: %d of %d gone pages have an archived copy", day, len(found), len(items))
+    return found
+
+
+def gone_pages(db_path: str, run_id: str, items: Sequence[FeedItem]) -> list[FeedItem]:
+    """The items this run stored as failed because their live page answered 404 or 410."""
+    by_url = {item.url: item for item in items}
+    with storage_db.session(db_path, wait=WRITE_WAIT) as con:
+        rows = con.execute(
+            "SELECT url, error FROM articles WHERE run_id = ? AND status = 'failed'", [run_id]
+        ).fetchall()
+    return [by_url[url] for url, error in rows if url in by_url and _GONE.search(error or "")]
+
+
+# -- progress ------------------------------------------------------------------------------------
+
+
+class Reporter(Protocol):
+    """What the terminal shows of a backfill: progress per date and overall, then a summary."""
+
+    def begin(self, days: Sequence[date]) -> None: ...
+    def day_started(self, day: date, total: int) -> None: ...
+    def day_progress(self, day: date, done: int, total: int) -> None: ...
+    def day_finished(self, day: date, status: str, counts: dict[str, int]) -> None: ...
+    def end(self) -> None: ...
+
+
+class Summary:
+    """Rows of the final summary, one per date, kept by every reporter."""
+
+    def __init__(self) -> None:
+        self.rows: dict[date, tuple[str, dict[str, int]]] = {}
+
+    def table(self) -> tuple[list[str], list[list[Any]]]:
+        columns = ["date", "status", *COUNTS]
+        rows = [
+            [day.isoformat(), status, *(counts.get(k, "") for k in COUNTS)]
+            for day, (status, counts) in sorted(self.rows.items())
+        ]
+        return columns, rows
+
+
+class LineReporter(Summary):
+    """Plain progress lines on a stream (stderr when not a terminal), at most one per second."""
+
+    def __init__(self, out: TextIO | None = None, every: float = 1.0) -> None:
+        super().__init__()
+        self.out = out if out is not None else sys.stderr
+        self.every = every
+        self._last = 0.0
+        self._days: list[date] = []
+
+    def _line(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def begin(self, days: Sequence[date]) -> None:
+        self._days = list(days)
+        self._line(f"backfill: {len(days)} dates, {days[0]} to {days[-1]}" if days else "")
+
+    def _overall(self) -> str:
+        return f"[{len(self.rows)}/{len(self._days)} dates]"
+
+    def day_started(self, day: date, total: int) -> None:
+        self._last = time.monotonic()
+        self._line(f"backfill {self._overall()} {day}: {total} new articles to fetch")
+
+    def day_progress(self, day: date, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self._last >= self.every or done == total:
+            self._last = now
+            self._line(f"backfill {self._overall()} {day}: {done}/{total} articles")
+
+    def day_finished(self, day: date, status: str, counts: dict[str, int]) -> None:
+        self.rows[day] = (status, counts)
+        self._line(f"backfill {self._overall()} {day}: {status}")
+
+    def end(self) -> None:
+        pass
+
+
+class RichReporter(Summary):
+    """Two live bars on a terminal: the dates, and the articles of the current date."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=False,
+        )
+        self._overall: Any = None
+        self._day: Any = None
+
+    def begin(self, days: Sequence[date]) -> None:
+        self.progress.start()
+        self._overall = self.progress.add_task("dates", total=len(days))
+
+    def day_started(self, day: date, total: int) -> None:
+        if self._day is not None:
+            self.progress.remove_task(self._day)
+        self._day = self.progress.add_task(f"{day} articles", total=max(total, 1))
+
+    def day_progress(self, day: date, done: int, total: int) -> None:
+        if self._day is not None:
+            self.progress.update(self._day, completed=done, total=max(total, 1))
+
+    def day_finished(self, day: date, status: str, counts: dict[str, int]) -> None:
+        self.rows[day] = (status, counts)
+        if self._day is not None:
+            self.progress.update(self._day, description=f"{day} {status}")
+        self.progress.advance(self._overall)
+
+    def end(self) -> None:
+        self.progress.stop()
+
+
+_reporter: Reporter | None = None
+
+
+def reporter() -> Reporter:
+    """The reporter installed by `reporting` (the CLI), else plain lines on stderr."""
+    global _reporter
+    if _reporter is None:
+        _reporter = LineReporter()
+    return _reporter
+
+
+@contextmanager
+def reporting(chosen: Reporter) -> Iterator[Reporter]:
+    global _reporter
+    previous, _reporter = _reporter, chosen
+    try:
+        yield chosen
+    finally:
+        _reporter = previous
+
+
+class _ProgressCounts(dict[str, int]):
+    """Counts that tell the reporter each time an article is tallied (ingest's `counts`).
+
+    ingest updates the counts as each batch is written; hooking the dict is how its progress
+    reaches the terminal without a callback parameter in the shared pipeline. Every increase of
+    an outcome count is one article processed; decreases (an article redone from its archived
+    copy) are bookkeeping, not progress.
+    """
+
+    DONE = ("extracted", "empty", "failed")
+
+    def __init__(self, day: date) -> None:
+        super().__init__(dict.fromkeys(COUNTS, 0))
+        self.day = day
+        self.total = 0
+        self.processed = 0
+
+    def __setitem__(self, key: str, value: int) -> None:
+        before = self.get(key, 0)
+        super().__setitem__(key, value)
+        if key in self.DONE and value > before:
+            self.processed += value - before
+            reporter().day_progress(self.day, self.processed, self.total)
+
+
+# -- flows ---------------------------------------------------------------------------------------
+
+
+@flow(
+    name="diplowatch-backfill-date",
+    task_runner=ThreadPoolTaskRunner(max_workers=4),  # type: ignore[arg-type]  # prefect's generic
+    log_prints=False,
+)
+def backfill_date(
+    day: date, sources: Sources, db_path: str, config_dir: str | None
+) -> dict[str, int]:
+    """One past date, discovered, fetched, analysed, stored, and recorded in `runs`.
+
+    Run from `backfill`, it uses the parent's AnalyzerPool (the model loads once for all dates);
+    run alone, it opens its own.
+    """
+    cfg = load_config(config_dir)
+    if _pool is not None:
+        return _backfill_date(day, sources, db_path, config_dir, cfg, _pool)
+    with AnalyzerPool(cfg, get(cfg.settings, "pipeline.workers")) as pool:
+        return _backfill_date(day, sources, db_path, config_dir, cfg, pool)
+
+
+# The parent flow's AnalyzerPool, for its subflows: a process pool is no flow parameter (Prefect
+# validates and records parameters; this one would be serialised config and all).
+_pool: AnalyzerPool | None = None
+
+
+def _backfill_date(
+    day: date,
+    sources: Sources,
+    db_path: str,
+    config_dir: str | None,
+    cfg: Config,
+    pool: AnalyzerPool,
+) -> dict[str, int]:
+    logger = get_run_logger()
+    settings = cfg.settings
+    clock = Clock()
+    seconds_before = dict(pool.seconds)
+    counts = _ProgressCounts(day)
+    with storage_db.session(db_path, wait=WRITE_WAIT) as con:
+        run_id = writes.start_run(
+            con,
+            kind="backfill",
+            run_date=day,
+            params={
+                "feeds": sorted(sources.feeds),
+                "sitemaps": sorted(sources.sitemaps),
+                "config": config_dir,
+            },
+            flow_run_id=str(flow_run.id) if flow_run.id else None,
+        )
+    status, error = "failed", None
+    try:
+        found = clock.call(discover_items, day, sources, settings)
+        counts.update(
+            snapshots=found.snapshots,
+            sitemaps=found.sitemaps,
+            sources_failed=len(found.problems) + len(found.errors),
+            items_seen=len(found.items),
+        )
+        items = new_items(found.items, db_path)
+        counts["new_articles"] = counts.total = len(items)
+        reporter().day_started(day, len(items))
+        rate = get(settings, "backfill.requests_per_second")
+        common: dict[str, Any] = {
+            "cfg": cfg,
+            "db_path": db_path,
+            "run_id": run_id,
+            "run_date": day,
+            "counts": counts,
+            "pool": pool,
+            "clock": clock,
+            "rate": rate,
+        }
+        if items:
+            ingest(items, **common)
+        gone = gone_pages(db_path, run_id, items)
+        if gone:
+            archived = clock.call(find_archived_pages, gone, day, settings)
+            if archived:
+                stored_before = counts["extracted"] + counts["empty"]
+                counts.total += len(archived)
+                counts["failed"] -= len(archived)  # tallied again below, with their new outcome
+                ingest(archived, **common)
+                counts["archived_pages"] = counts["extracted"] + counts["empty"] - stored_before
+        if found.errors:
+            error = f"{day}: {len(found.errors)} sources unreachable, first: {found.errors[0]}"
+        else:
+            status = "completed"
+    except BaseException as exc:
+        error = str(exc) or type(exc).__name__
+        raise
+    finally:
+        clock.seconds.update({k: v - seconds_before.get(k, 0.0) for k, v in pool.seconds.items()})
+        with storage_db.session(db_path, wait=WRITE_WAIT) as con:
+            writes.finish_run(
+                con, run_id, status=status, counts=dict(counts), error=error, seconds=clock.seconds
+            )
+        reporter().day_finished(day, status, dict(counts))
+        logger.info(
+            "%s %s: %s",
+            day,
+            status,
+            ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()),
+        )
+    if error:
+        raise BackfillError(error)
+    return dict(counts)
+
+
+@flow(
+    name="diplowatch-backfill",
+    task_runner=ThreadPoolTaskRunner(max_workers=4),  # type: ignore[arg-type]  # prefect's generic
+    log_prints=False,
+)
+def backfill(
+    date_from: date,
+    date_to: date,
+    db: str | None = None,
+    config_dir: str | None = None,
+    outlets: list[str] | None = None,
+    force: bool = False,
+) -> dict[str, dict[str, Any]]:
+    """Backfill every date of date_from..date_to (inclusive): one subflow per date not done yet.
+
+    Returns {date: {"status": "completed" | "skipped", **counts}}. Raises BackfillError at the
+    first date that could not be completed, after recording it.
+    """
+    logger = get_run_logger()
+    cfg = load_config(config_dir)
+    days = date_range(date_from, date_to)
+    sources = backfill_sources(cfg, outlets)
+    if not sources:
+        raise ConfigError("backfill: no enabled feed and no sitemap for the chosen outlets")
+    db_path = str(storage_db.db_path(db))
+    with storage_db.session(db_path, wait=WRITE_WAIT) as con:
+        done = writes.dates_completed(con, "backfill")
+    todo = [day for day in days if force or day not in done]
+    logger.info(
+        "backfill %s..%s: %d dates, %d already complete%s; %d feeds, %d outlets with sitemaps",
+        date_from,
+        date_to,
+        len(days),
+        len(days) - len(todo),
+        " (redone: --force)" if force and done & set(days) else "",
+        len(sources.feeds),
+        len(sources.sitemaps),
+    )
+    global _pool
+    results: dict[str, dict[str, Any]] = {}
+    show = reporter()
+    show.begin(days)
+    _sitemap_cache.clear()
+    try:
+        # one pool, so the spaCy model loads once for every date
+        with AnalyzerPool(cfg, get(cfg.settings, "pipeline.workers")) as pool:
+            _pool = pool
+            for day in days:
+                if day not in todo:
+                    show.day_finished(day, "skipped", {})
+                    results[day.isoformat()] = {"status": "skipped"}
+                    continue
+                counts = backfill_date(day, sources, db_path, config_dir)
+                results[day.isoformat()] = {"status": "completed", **counts}
+    finally:
+        _pool = None
+        _sitemap_cache.clear()
+        show.end()
+    return results
+
+
+# -- CLI -----------------------------------------------------------------------------------------
+
+
+def run_backfill_command(args: argparse.Namespace) -> int:
+    """`diplowatch backfill`: live progress on stderr, a summary table on stdout at the end.
+
+    A date that fails stops the backfill: the summary still shows what was done, the error is
+    re-raised for the CLI to print in one line, and the exit status is 1.
+    """
+    from flows.cli import print_rows
+
+    chosen: RichReporter | LineReporter = (
+        RichReporter() if sys.stderr.isatty() else LineReporter(sys.stderr)
+    )
+    try:
+        with reporting(chosen):
+            backfill(
+                date_from=args.date_from,
+                date_to=args.date_to,
+                db=args.db,
+                config_dir=args.config,
+                outlets=args.outlet,
+                force=args.force,
+            )
+    finally:
+        columns, rows = chosen.table()
+        if rows:
+            print("\nBackfill summary:")
+            print_rows(columns, rows, "table", sys.stdout)
+    return 0
