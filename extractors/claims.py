@@ -25,7 +25,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from extractors.claims_quotes import COMPONENT, quotes_of
+from extractors.claims_quotes import COMPONENT, quotes_of, sentences
 from extractors.claims_rules import (
     RULES,
     Candidate,
@@ -98,7 +98,7 @@ class ClaimExtractor:
         quotes = quotes_of(doc)
         out: list[Claim] = []
         seen: set[tuple[str | None, str, int]] = set()
-        for sent in doc.sents:
+        for sent in sentences(doc):
             if not sent.text.strip():
                 continue
             ctx = SentenceContext(
@@ -149,7 +149,7 @@ class ClaimExtractor:
             if any(c.speaker is not None and c.speaker.i == tok.i for c in ctx.candidates):
                 continue
             who = resolver.resolve_token(tok, pronoun_ok=False)
-            if who is not None and who.person and who.actor:
+            if who is not None and who.person:
                 resolver.remember(who)
 
     def claim_of(

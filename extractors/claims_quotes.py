@@ -10,7 +10,7 @@ break in trafilatura's output is always a sentence break).
 from __future__ import annotations
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 # opening mark -> closing marks that end it
 PAIRS: dict[str, str] = {"«": "»", "“": "”", "„": "“”", "‹": "›"}
@@ -18,6 +18,7 @@ STRAIGHT = '"'
 QUOTE_CHARS = frozenset('«»“”„‹›"')
 MAX_QUOTE = 2000  # characters; a longer "quote" is an unbalanced mark, not speech
 USER_KEY = "diplowatch_quotes"
+JOIN_KEY = "diplowatch_joined"  # token indices that must not start a sentence
 COMPONENT = "diplowatch_quote_sentences"
 
 
@@ -79,6 +80,7 @@ def quote_sentences(doc: Doc) -> Doc:
     """
     spans = find_quotes(doc.text)
     doc.user_data[USER_KEY] = spans
+    joined: list[int] = []
     k = 0
     for token in doc:
         if token.i == 0:
@@ -90,6 +92,40 @@ def quote_sentences(doc: Doc) -> Doc:
         prev = doc[token.i - 1]
         if "\n" in prev.text or "\n" in prev.whitespace_:
             token.is_sent_start = True
+        elif k < len(spans) and spans[k][0] == start and prev.text in {".", "!", "?", "…"}:
+            # "... en Afrique. « Notre pays ... »": a quote after a full stop starts a sentence
+            token.is_sent_start = True
         elif inside or token.is_space:
             token.is_sent_start = False
+            joined.append(token.i)
+        elif (
+            k > 0
+            and spans[k - 1][1] == prev.idx + len(prev)
+            and (token.text in {",", ";", ")"} or token.text[:1].islower())
+        ):
+            # "« ... », a averti X": the cue after a closing quote stays in its sentence
+            token.is_sent_start = False
+            joined.append(token.i)
+    doc.user_data[JOIN_KEY] = joined
     return doc
+
+
+def sentences(doc: Doc) -> list[Span]:
+    """The parser's sentences, joined again where the parser cut inside a quote or after one.
+
+    The parser keeps the sentence starts set before it but may still cut where this module said
+    not to; rejoining afterwards keeps a quote, its cue and its speaker in one unit (the rules
+    follow heads, so several parse trees in one unit are fine).
+    """
+    joined = set(doc.user_data.get(JOIN_KEY, ()))
+    units: list[Span] = []
+    start: int | None = None
+    for sent in doc.sents:
+        if start is not None and sent.start not in joined:
+            units.append(doc[start : sent.start])
+            start = None
+        if start is None:
+            start = sent.start
+    if start is not None:
+        units.append(doc[start : len(doc)])
+    return units

@@ -26,6 +26,7 @@ from spacy.tokens import Span, Token
 
 SUBJECT_DEPS = frozenset({"nsubj", "expl:subj"})
 CLAUSE_MARKS = frozenset({"que", "qu'", "qu’", "de", "d'", "d’", "à", "pour", "si", "s'", "s’"})
+INVERTED = frozenset({"-t", "-il", "-elle", "-ils", "-elles", "-on"})
 SKIP_BETWEEN = frozenset({"AUX", "ADV", "PUNCT", "SPACE", "CCONJ"})
 
 
@@ -184,6 +185,10 @@ class SentenceContext:
     candidates: list[Candidate] = field(default_factory=list)
     used_cues: set[int] = field(default_factory=set)
     direct_quotes: list[tuple[int, int]] = field(default_factory=list)
+
+    def holds(self, tok: Token) -> bool:
+        """Is the token in this sentence? (a unit may join several parser sentences)"""
+        return self.sent.start <= tok.i < self.sent.end
 
     def in_direct_quote(self, tok: Token) -> bool:
         return any(a < tok.idx < b for a, b in self.direct_quotes)
@@ -393,6 +398,25 @@ def source_of(verb: Token, lex: Lexicon, partners: Iterable[int] = ()) -> Token 
     return None
 
 
+COMPLEMENT_MARKS = frozenset({"que", "qu'", "de", "d'", "a"})
+
+
+def misattached_clauses(noun: Token) -> list[Token]:
+    """Complement clauses the parser hung on a noun next to the verb instead of on the verb.
+
+    "a fait savoir à X que ...", "a demandé à X de retirer ...", "a indiqué dans un communiqué
+    que ...": the clause comes out as a relative clause (`acl`) of X or of "communiqué". A clause
+    opened by que/de/à right after the noun phrase is the verb's complement.
+    """
+    out: list[Token] = []
+    for child in noun.children:
+        if not child.dep_.startswith("acl") or child.i < noun.i:
+            continue
+        if any(fold(c.text) in COMPLEMENT_MARKS and c.i < child.i for c in child.children):
+            out.extend(subtree_tokens(child, lambda t: False))
+    return out
+
+
 def content_of(verb: Token, ctx: SentenceContext, exclude: set[int]) -> list[Token]:
     """What the verb governs to its right, less the speaker, addressee, source and next predicate.
 
@@ -417,9 +441,27 @@ def content_of(verb: Token, ctx: SentenceContext, exclude: set[int]) -> list[Tok
         if child.dep_ == "conj" and lex.cue_at(child) is not None:
             continue
         if is_source_phrase(child, lex):
+            # "a indiqué dans un communiqué que ...": the que-clause often hangs on the noun
+            out.extend(misattached_clauses(child))
             continue
         out.extend(subtree_tokens(child, stop))
-    return [t for t in out if t.i not in exclude and t.sent == ctx.sent]
+    return [t for t in out if t.i not in exclude and ctx.holds(t)]
+
+
+def embedded_in(span: tuple[int, int], ctx: SentenceContext) -> Token | None:
+    """The word before the quote that governs it, when the quote is part of a larger phrase.
+
+    "« A », a dit X" is a whole quote; in "Poutine continue « d'appliquer ... »" the quote hangs on
+    "continue", so it is a partial quote.
+    """
+    a, b = span
+    for t in ctx.sent:
+        if not (a < t.idx < b) or t.is_punct:
+            continue
+        head = t.head
+        if head.idx < a and not head.is_punct and head.i != t.i:
+            return head
+    return None
 
 
 def first_token_after(ctx: SentenceContext, char: int) -> Token | None:
@@ -439,21 +481,31 @@ def direct_quote_after(ctx: SentenceContext) -> None:
     for span in ctx.quotes:
         tok = first_token_after(ctx, span[1])
         # skip ", a encore", ", ont" ...: punctuation, auxiliaries and adverbs before the verb
-        while tok is not None and tok.pos_ in SKIP_BETWEEN and tok.i + 1 < ctx.sent.end:
+        while (
+            tok is not None
+            and (tok.pos_ in SKIP_BETWEEN or fold(tok.text) in INVERTED)
+            and tok.i + 1 < ctx.sent.end
+        ):
             if tok.text in {".", "!", "?", "«", "“"}:
                 tok = None
                 break
             tok = tok.doc[tok.i + 1]
         if tok is None or tok.i >= ctx.sent.end:
             continue
-        if fold(tok.text) in {"-t", "-il", "-elle"}:
-            continue
         quoted = trim_content(ctx.quote_tokens(span))
         if not quoted:
             continue
-        if (
-            fold(tok.text) in ctx.lex.according
-            or fold(tok.text + tok.nbor(1).text) in ctx.lex.according
+        embedding = embedded_in(span, ctx)
+        if embedding is not None and ctx.lex.cue_at(embedding) is not None:
+            continue  # "qui a appelé à « ... », a exhorté à ...": the quote is another cue's
+        direct = embedding is None
+        where = span if direct else None
+        if not direct:
+            # "X continue « d'appliquer ... », explique Y": a partial quote; the claim is the
+            # whole clause before the cue, and it is not a direct quote
+            quoted = trim_content([t for t in ctx.sent if t.idx < span[1] and not t.is_space])
+        if fold(tok.text) in ctx.lex.according or (
+            tok.i + 1 < len(tok.doc) and fold(tok.text + tok.nbor(1).text) in ctx.lex.according
         ):
             obj = tok.head if tok.dep_ in {"case", "fixed"} else None
             if obj is None or obj.pos_ not in {"NOUN", "PROPN", "PRON"}:
@@ -465,8 +517,8 @@ def direct_quote_after(ctx: SentenceContext) -> None:
                     None,
                     obj,
                     quoted,
-                    True,
-                    span,
+                    direct,
+                    where,
                 )
             )
             ctx.direct_quotes.append(span)
@@ -486,8 +538,8 @@ def direct_quote_after(ctx: SentenceContext) -> None:
                 tok,
                 speaker,
                 quoted,
-                True,
-                span,
+                direct,
+                where,
                 source=None,
                 addressee=addressee_of(tok, ctx, cue.tokens),
             )
@@ -616,13 +668,9 @@ def verb_cue(ctx: SentenceContext) -> None:
         for head in content_heads:
             if head.pos_ in {"VERB", "AUX", "ADJ"}:
                 content.extend(content_of(head, ctx, exclude))
-        # the que-clause the parser hung on the addressee ("à X que ...")
+        # the clause the parser hung on the addressee ("à X que ...", "à X de retirer ...")
         if addressee is not None:
-            for child in addressee.children:
-                if child.dep_.startswith("acl") and child.i > addressee.i:
-                    marks = [c for c in child.children if fold(c.text) in {"que", "qu'"}]
-                    if marks:
-                        content.extend(subtree_tokens(child, lambda t: False))
+            content.extend(misattached_clauses(addressee))
         # the noun of a verb+noun cue is content: "exprimé la profonde préoccupation ..."
         for i in cue.tokens:
             t = ctx.sent.doc[i]
@@ -703,7 +751,7 @@ def according_to(ctx: SentenceContext) -> None:
         while clause.dep_ in {"nmod", "obl", "obl:mod"} and clause.head.i != clause.i:
             clause = clause.head
         toks = subtree_tokens(clause, lambda t: t.i in phrase_ids)
-        content = trim_content([t for t in toks if t.i not in phrase_ids and t.sent == ctx.sent])
+        content = trim_content([t for t in toks if t.i not in phrase_ids and ctx.holds(t)])
         if len(content) < 3:
             continue
         ctx.add(

@@ -21,7 +21,39 @@ PRONOUNS_SING = {"il": "Masc", "elle": "Fem", "-il": "Masc", "-elle": "Fem", "lu
 PRONOUNS_PLUR = {"ils": "Masc", "elles": "Fem", "-ils": "Masc", "-elles": "Fem", "eux": "Masc"}
 # subjects that never name a speaker: first/second person (inside quotes), impersonal, indefinite
 NOT_SPEAKERS = frozenset(
-    ["je", "j'", "j’", "tu", "nous", "vous", "on", "ce", "c'", "c’", "cela", "ça", "ceci", "qui", "que", "quoi", "lequel", "laquelle", "personne", "rien", "tout", "tous", "chacun", "certains", "plusieurs", "aucun", "y", "en", "se", "s'", "s’"]
+    [
+        "je",
+        "j'",
+        "j’",
+        "tu",
+        "nous",
+        "vous",
+        "on",
+        "ce",
+        "c'",
+        "c’",
+        "cela",
+        "ça",
+        "ceci",
+        "qui",
+        "que",
+        "quoi",
+        "lequel",
+        "laquelle",
+        "personne",
+        "rien",
+        "tout",
+        "tous",
+        "chacun",
+        "certains",
+        "plusieurs",
+        "aucun",
+        "y",
+        "en",
+        "se",
+        "s'",
+        "s’",
+    ]
 )
 TRIM_DEPS = frozenset({"acl", "acl:relcl", "punct", "cc", "parataxis", "dep", "appos", "conj"})
 CORE_DEPS = frozenset(
@@ -147,8 +179,9 @@ class SpeakerResolver:
         gender = gender_of(head)
         plural = "Plur" in head.morph.get("Number")
         mention = self._mention(full) or (self._mention(shown) if shown != full else None)
-        if mention is None and counterpart_of is not None:
-            mention = self._counterpart(shown, counterpart_of)
+        if (mention is None or mention.actor is None) and counterpart_of is not None:
+            # "son homologue américain": a role without holder until the office is known
+            mention = self._counterpart(shown, counterpart_of) or mention
         person = head.lower_ in self.person_nouns or (
             head.pos_ == "PROPN" and any(c.dep_ == "flat:name" for c in head.children)
         )

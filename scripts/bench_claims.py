@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Time claim extraction per article over the real pages of ../shared/corpus/pages.
+
+The pages are cleaned with trafilatura first, untimed: only `ClaimExtractor.extract_many` (spaCy
+through `nlp.pipe` in batches, plus the rules) is measured, after one warm-up document.
+
+    .venv/bin/python scripts/bench_claims.py [--shared ../shared] [--batch-size 32] [--show]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import trafilatura  # noqa: E402
+
+from extractors.actors import ActorIndex  # noqa: E402
+from extractors.claims import ClaimExtractor, load_nlp  # noqa: E402
+from flows.config import load_config  # noqa: E402
+
+
+def page_texts(pages: Path) -> list[tuple[str, str]]:
+    """(file name, cleaned text) of every page trafilatura finds text in."""
+    out: list[tuple[str, str]] = []
+    for path in sorted(pages.glob("*.htm*")):
+        text = trafilatura.extract(path.read_bytes(), include_comments=False)
+        if text and text.strip():
+            out.append((path.name, text))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--show", action="store_true", help="print the claims found")
+    args = ap.parse_args(argv)
+    pages = args.shared / "corpus" / "pages"
+    if not pages.is_dir():
+        print(f"{pages}: not found", file=sys.stderr)
+        return 2
+    texts = page_texts(pages)
+    t0 = time.perf_counter()
+    config = load_config(None)
+    nlp = load_nlp()
+    extractor = ClaimExtractor(nlp, ActorIndex.from_config(config.actors), config.lexicon)
+    load_s = time.perf_counter() - t0
+    extractor.extract("Le ministre a déclaré que la réunion aurait lieu lundi.")  # warm-up
+
+    t0 = time.perf_counter()
+    results = list(
+        extractor.extract_many(((t, None) for _, t in texts), batch_size=args.batch_size)
+    )
+    total = time.perf_counter() - t0
+
+    per_article: list[float] = []
+    for (_, text), _ in zip(texts, results, strict=True):
+        t1 = time.perf_counter()
+        extractor.extract(text)
+        per_article.append((time.perf_counter() - t1) * 1000)
+
+    chars = sum(len(t) for _, t in texts)
+    n_claims = sum(len(r) for r in results)
+    if args.show:
+        for (name, _), claims in zip(texts, results, strict=True):
+            for c in claims:
+                print(
+                    f"{name}: {c.speaker}/{c.speaker_country} [{c.kind}] {c.cue!r} "
+                    f"direct={c.direct} :: {c.content[:110]}"
+                )
+    print(f"pipeline: {', '.join(nlp.pipe_names)} (model load {load_s:.1f} s, untimed below)")
+    print(
+        f"articles: {len(texts)}, {chars / len(texts):.0f} characters on average, {n_claims} claims"
+    )
+    print(
+        f"extract_many (nlp.pipe, batch {args.batch_size}): {total * 1000 / len(texts):.1f} ms per article, "
+        f"{chars / total / 1000:.1f} k characters/s"
+    )
+    print(
+        f"extract one by one: median {statistics.median(per_article):.1f} ms, "
+        f"mean {statistics.fmean(per_article):.1f} ms per article"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
