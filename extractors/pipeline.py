@@ -31,6 +31,7 @@ class FetchedPage:
     html: bytes
     fetched_at: datetime
     http_status: int
+    content_type: str | None = None  # its charset, when given, decides the decoding
 
 
 def analysis_version(actors: dict[str, Any], lexicon: dict[str, Any], flag: dict[str, Any]) -> str:
@@ -82,7 +83,9 @@ class Analyzer:
         candidates: list[tuple[int, str, date | None]] = []
         for page in pages:
             started = perf_counter()
-            article = extract_article(page.html, url=page.item.url)
+            article = extract_article(
+                page.html, url=page.item.url, content_type=page.content_type
+            )
             # the feed knows title and date when the page hides them
             if not article.title and page.item.title:
                 article = replace(article, title=page.item.title)

@@ -237,7 +237,7 @@ async def _fetch_pages(
                 return ProcessedArticle(
                     item=item, status="failed", fetched_at=datetime.now(UTC), error=str(exc)
                 )
-            return FetchedPage(item, res.content, datetime.now(UTC), res.status)
+            return FetchedPage(item, res.content, datetime.now(UTC), res.status, res.content_type)
 
         for result in await asyncio.gather(*(one(item) for item in items)):
             if isinstance(result, FetchedPage):

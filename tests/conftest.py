@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,3 +33,16 @@ def config_dir(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return d
+
+
+@pytest.fixture(scope="session")
+def make_httpserver() -> Iterator[Any]:
+    """pytest-httpserver's server, threaded: one slow handler must not stall the others."""
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
