@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import spacy
@@ -105,8 +106,8 @@ class ClaimExtractor:
                 sent=sent,
                 lex=self.lex,
                 quotes=[q for q in quotes if sent.start_char <= q[0] < sent.end_char],
-                animate=lambda tok, r=resolver: self.animate(tok, r),
-                known=lambda tok, r=resolver: self.known(tok, r),
+                animate=partial(self.animate, resolver=resolver),
+                known=partial(self.known, resolver=resolver),
             )
             for rule in self.rules:
                 rule(ctx)
@@ -217,7 +218,7 @@ class ClaimExtractor:
         return text_of(cand.content)
 
     def kind_of(self, cand: Candidate) -> str:
-        """The cue's kind, unless the content says more ("s'exposerait à des sanctions en cas de")."""
+        """The cue's kind, unless the content says more ("s'exposerait à des sanctions si ...")."""
         kind = cand.cue.kind
         lemmas = (
             " "

@@ -101,6 +101,11 @@ class Lexicon:
                 )
             )
         self.rules: list[str] = list(conf.get("rules", RULE_ORDER))
+        # cue -> the words one of which must open its complement ("appeler" only with "à")
+        self.requires: dict[str, frozenset[str]] = {
+            fold(cue): frozenset(fold(w) for w in words)
+            for cue, words in conf.get("requires", {}).items()
+        }
 
     def cue_at(self, tok: Token) -> Cue | None:
         """The cue whose verb is `tok`, or None. Nouns and adjectives are never cue heads."""
@@ -145,7 +150,7 @@ PARTICIPLES = (
 def verb_lemma(tok: Token) -> str:
     """The lemma, repaired where the lemmatizer leaves a participle as it is ("dénoncé")."""
     lemma = fold(tok.lemma_)
-    if lemma == fold(tok.text) and tok.morph.get("VerbForm") == ["Part"]:
+    if lemma == fold(tok.text) and tok.morph.get("VerbForm", []) == ["Part"]:
         low = fold(tok.text)
         for end, repl in PARTICIPLES:
             if low.endswith(fold(end)):
@@ -284,6 +289,11 @@ def inverted_subject(verb: Token, partners: Iterable[int] = ()) -> Token | None:
     return best
 
 
+def member_of(ids: set[int]) -> Callable[[Token], bool]:
+    """A pruning test for `subtree_tokens`: the token is one of `ids`."""
+    return lambda t: t.i in ids
+
+
 def subtree_tokens(tok: Token, stop: Callable[[Token], bool]) -> list[Token]:
     """`tok`'s subtree, pruning every branch whose head `stop` rejects."""
     out: list[Token] = []
@@ -322,7 +332,7 @@ def case_of(tok: Token) -> str:
 
 
 def is_source_phrase(tok: Token, lex: Lexicon) -> bool:
-    """ "dans un communiqué", "sur Twitter", "dans un entretien au Monde": the channel, not content."""
+    """ "dans un communiqué", "sur Twitter", "dans un entretien au Monde": a channel, not content"""
     if tok.pos_ not in {"NOUN", "PROPN"}:
         return False
     return case_of(tok) in lex.source_preps and (
@@ -372,9 +382,12 @@ def addressee_of(verb: Token, ctx: SentenceContext, partners: Iterable[int] = ()
         for child in head.children:
             if child.i < head.i and child.dep_ not in {"iobj"}:
                 continue
-            if child.pos_ in {"PROPN", "NOUN"} and case_of(child) in {"a", "au", "aux"}:
-                if ctx.animate(child):
-                    return child
+            if (
+                child.pos_ in {"PROPN", "NOUN"}
+                and case_of(child) in {"a", "au", "aux"}
+                and ctx.animate(child)
+            ):
+                return child
     if verb_lemma(verb) in ctx.lex.obj_addressee:
         for child in verb.children:
             if child.dep_ == "obj" and child.pos_ in {"PROPN", "NOUN"} and child.i > verb.i:
@@ -389,7 +402,7 @@ def addressee_of(verb: Token, ctx: SentenceContext, partners: Iterable[int] = ()
 
 
 def source_of(verb: Token, lex: Lexicon, partners: Iterable[int] = ()) -> Token | None:
-    """The channel phrase on the cue verb or its partner ("a fait savoir ... dans un communiqué")."""
+    """The channel on the cue verb or its partner ("a fait savoir ... dans un communiqué")."""
     doc = verb.doc
     for head in [verb, *(doc[i] for i in partners if i != verb.i)]:
         for child in head.children:
@@ -652,10 +665,7 @@ def verb_cue(ctx: SentenceContext) -> None:
             continue
         verb = tok
         speaker = subject_of(verb, cue.tokens)
-        if speaker is None:
-            speaker_from_selon = True
-        else:
-            speaker_from_selon = False
+        speaker_from_selon = speaker is None
         exclude: set[int] = set()
         if speaker is not None:
             exclude |= {t.i for t in phrase_of(speaker)}
@@ -675,9 +685,14 @@ def verb_cue(ctx: SentenceContext) -> None:
         for i in cue.tokens:
             t = ctx.sent.doc[i]
             if t.pos_ in {"NOUN", "ADJ"} and t.i > verb.i:
-                content.extend(subtree_tokens(t, lambda x: x.i in exclude))
+                content.extend(subtree_tokens(t, member_of(exclude)))
         seen: set[int] = set()
         uniq = [t for t in content if not (t.i in seen or seen.add(t.i))]  # type: ignore[func-returns-value]  # set.add returns None: the idiom dedupes in order
+        needs = ctx.lex.requires.get(fold(cue.text))
+        if needs is not None and not any(
+            fold(t.text) in needs for t in uniq if t.dep_ in {"case", "mark"} or t.pos_ == "SCONJ"
+        ):
+            continue  # "ce que Moscou appelle la maskirovka": "appeler" names, it does not demand
         content = trim_content(uniq)
         if not content:
             continue
@@ -750,7 +765,7 @@ def according_to(ctx: SentenceContext) -> None:
         clause = obj.head if obj.head.i != obj.i else obj
         while clause.dep_ in {"nmod", "obl", "obl:mod"} and clause.head.i != clause.i:
             clause = clause.head
-        toks = subtree_tokens(clause, lambda t: t.i in phrase_ids)
+        toks = subtree_tokens(clause, member_of(phrase_ids))
         content = trim_content([t for t in toks if t.i not in phrase_ids and ctx.holds(t)])
         if len(content) < 3:
             continue

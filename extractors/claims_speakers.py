@@ -123,10 +123,10 @@ def gender_of(head: Token) -> str | None:
     """Gender from the determiner first ("la ministre"), then from the head's own morphology."""
     for child in head.children:
         if child.dep_ == "det":
-            g = child.morph.get("Gender")
+            g = child.morph.get("Gender", [])
             if g:
                 return str(g[0])
-    g = head.morph.get("Gender")
+    g = head.morph.get("Gender", [])
     return str(g[0]) if g else None
 
 
@@ -177,7 +177,7 @@ class SpeakerResolver:
 
     def _who(self, head: Token, shown: str, full: str, counterpart_of: Who | None) -> Who:
         gender = gender_of(head)
-        plural = "Plur" in head.morph.get("Number")
+        plural = "Plur" in head.morph.get("Number", [])
         mention = self._mention(full) or (self._mention(shown) if shown != full else None)
         if (mention is None or mention.actor is None) and counterpart_of is not None:
             # "son homologue américain": a role without holder until the office is known

@@ -81,7 +81,8 @@ class TestDirectQuotes:
     def test_institution_after_the_quote_with_a_channel(self, extractor: ClaimExtractor) -> None:
         c = one(
             extractor,
-            "« Le dialogue se poursuivra la semaine prochaine », a écrit le Kremlin dans un communiqué.",
+            "« Le dialogue se poursuivra la semaine prochaine », a "
+            "écrit le Kremlin dans un communiqué.",
         )
         assert (c.speaker_actor, c.speaker_country, c.source) == ("Kremlin", "RUS", "un communiqué")
 
@@ -98,7 +99,10 @@ class TestDirectQuotes:
         assert (c.speaker_country, c.direct, c.kind) == ("USA", True, "proposal")
 
     def test_quote_running_across_sentences(self, extractor: ClaimExtractor) -> None:
-        text = "« Nous voulons la paix. Mais nous ne céderons pas. Personne ne doit en douter », a déclaré Volodymyr Zelensky."
+        text = (
+            "« Nous voulons la paix. Mais nous ne céderons pas. Personne ne "
+            "doit en douter », a déclaré Volodymyr Zelensky."
+        )
         c = one(extractor, text)
         assert c.direct and c.speaker_country == "UKR"
         assert c.content.startswith("Nous voulons la paix.") and c.content.endswith("en douter")
@@ -117,7 +121,8 @@ class TestIndirectSpeech:
     def test_faire_savoir_a_y_que(self, extractor: ClaimExtractor) -> None:
         c = one(
             extractor,
-            "Emmanuel Macron a fait savoir à Vladimir Poutine que la France resterait aux côtés de Kiev.",
+            "Emmanuel Macron a fait savoir à Vladimir Poutine que "
+            "la France resterait aux côtés de Kiev.",
         )
         assert (c.speaker, c.cue, c.addressee, c.direct) == (
             "Emmanuel Macron",
@@ -161,7 +166,8 @@ class TestObjectsAndInfinitives:
     def test_infinitive_with_addressee(self, extractor: ClaimExtractor) -> None:
         c = one(
             extractor,
-            "Joe Biden a proposé à Vladimir Poutine de reprendre les négociations sur le désarmement.",
+            "Joe Biden a proposé à Vladimir Poutine de reprendre "
+            "les négociations sur le désarmement.",
         )
         assert (c.kind, c.addressee) == ("proposal", "Vladimir Poutine")
         assert c.content == "reprendre les négociations sur le désarmement"
@@ -170,6 +176,9 @@ class TestObjectsAndInfinitives:
         c = one(extractor, "Antony Blinken a appelé Moscou à retirer ses troupes de la frontière.")
         assert (c.kind, c.addressee, c.speaker_country) == ("demand", "Russie", "USA")
         assert "retirer ses troupes" in c.content
+
+    def test_appeler_without_a_is_naming_not_demanding(self, extractor: ClaimExtractor) -> None:
+        assert claims(extractor, "Ce que Moscou appelle une opération spéciale a commencé.") == []
 
     def test_inanimate_a_phrase_stays_content(self, extractor: ClaimExtractor) -> None:
         c = one(extractor, "Emmanuel Macron a appelé à la retenue.")
@@ -180,7 +189,8 @@ class TestCoordinatedPredicates:
     def test_two_predicates_two_claims(self, extractor: ClaimExtractor) -> None:
         found = claims(
             extractor,
-            "Sergueï Lavrov a critiqué l'élargissement de l'Otan et a réclamé un traité de sécurité.",
+            "Sergueï Lavrov a critiqué l'élargissement de l'Otan "
+            "et a réclamé un traité de sécurité.",
         )
         assert [(c.kind, c.speaker_country) for c in found] == [
             ("accusation", "RUS"),
@@ -205,7 +215,8 @@ class TestAccordingTo:
     def test_selon_un_communique_is_the_source(self, extractor: ClaimExtractor) -> None:
         c = one(
             extractor,
-            "Selon un communiqué de la Maison Blanche, Joe Biden a demandé à Vladimir Poutine de retirer ses troupes.",
+            "Selon un communiqué de la Maison Blanche, Joe Biden a demandé "
+            "à Vladimir Poutine de retirer ses troupes.",
         )
         assert (c.speaker, c.kind, c.source, c.addressee) == (
             "Joe Biden",
@@ -224,7 +235,10 @@ class TestAccordingTo:
 
 class TestNestedAttribution:
     def test_reported_speaker_and_channel_both_kept(self, extractor: ClaimExtractor) -> None:
-        text = "« Joe Biden a répondu qu'il ne céderait sur aucun principe », a fait savoir la Maison Blanche."
+        text = (
+            "« Joe Biden a répondu qu'il ne céderait sur aucun "
+            "principe », a fait savoir la Maison Blanche."
+        )
         outer, inner = claims(extractor, text)
         assert (outer.speaker_actor, outer.direct) == ("Maison Blanche", True)
         assert (inner.speaker, inner.source, inner.cue) == (
@@ -243,7 +257,10 @@ class TestNestedAttribution:
 
 class TestSpeakers:
     def test_pronoun_takes_the_last_person(self, extractor: ClaimExtractor) -> None:
-        text = "Le Kremlin a publié un compte rendu. Vladimir Poutine a critiqué les sanctions. Il a aussi dénoncé les exercices militaires."
+        text = (
+            "Le Kremlin a publié un compte rendu. Vladimir Poutine a critiqué les "
+            "sanctions. Il a aussi dénoncé les exercices militaires."
+        )
         last = claims(extractor, text)[-1]
         assert (last.speaker, last.kind) == ("Vladimir Poutine", "accusation")
 
@@ -294,7 +311,8 @@ class TestKindsFromContext:
     def test_agreement_inside_a_quote(self, extractor: ClaimExtractor) -> None:
         c = one(
             extractor,
-            "« Les deux ministres se sont entendus pour se revoir en janvier », a indiqué le Kremlin.",
+            "« Les deux ministres se sont entendus pour se revoir "
+            "en janvier », a indiqué le Kremlin.",
         )
         assert c.kind == "agreement"
 
