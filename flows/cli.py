@@ -13,6 +13,8 @@ from typing import Any, TextIO
 
 from extractors.errors import DiplowatchError, InputError
 
+DEMO_PORT = 8642
+
 
 def _date(value: str) -> date:
     try:
@@ -84,7 +86,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from storage import queries
 
     db_path = args.db or "data/demo.duckdb"
-    with DemoServer() as server:
+    # a fixed port keeps the sample's URLs, hence its keys, the same from one demo to the next
+    with DemoServer(port=args.port) as server:
         print(f"Serving the offline sample at {server.base_url} ({len(server.feeds())} feeds)")
         counts = daily(
             run_date=date(2021, 12, 7),
@@ -288,10 +291,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("run", cmd_run, "run the daily flow over config/feeds.toml")
     p.add_argument("--date", type=_date, help="run date (default: today, Europe/Paris)")
-    add(
+    p = add(
         "demo",
         cmd_demo,
         "run the daily flow over the bundled offline sample (default --db data/demo.duckdb)",
+    )
+    p.add_argument(
+        "--port", type=int, default=DEMO_PORT, help=f"loopback port of the sample ({DEMO_PORT})"
     )
     p = add("backfill", cmd_backfill, "past dates from archived feeds and sitemaps; resumable")
     p.add_argument("--from", dest="date_from", type=_date, required=True, metavar="D1")
