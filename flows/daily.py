@@ -28,15 +28,14 @@ from extractors.errors import DiplowatchError
 from extractors.feeds import parse_feed
 from extractors.pipeline import FetchedPage
 from extractors.records import FeedItem, ProcessedArticle
-from flows import (
-    http,
-    prefect_setup,  # noqa: F401  # must precede the first prefect import
-)
+from flows import http, prefect_setup
 from flows.config import Config, load_config
 from flows.settings import get
 from flows.workers import AnalyzerPool, version_of
 from storage import db as storage_db
 from storage import writes
+
+prefect_setup.quiet_logging()
 
 T = TypeVar("T")
 

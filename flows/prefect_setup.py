@@ -22,6 +22,12 @@ for _name, _value in QUIET.items():
 
 
 class _DropServerNoise(logging.Filter):
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _DropServerNoise)
+
+    def __hash__(self) -> int:
+        return hash(_DropServerNoise)
+
     """Drop the ephemeral server's start/stop chatter and its shutdown-time tracebacks.
 
     On exit uvicorn and the event loop of the temporary server log cancelled tasks and closed
@@ -43,8 +49,17 @@ class _DropServerNoise(logging.Filter):
 
 
 def quiet_logging() -> None:
-    for name in ("prefect", "prefect.server", "uvicorn", "uvicorn.error", "asyncio", "httpx"):
-        logger = logging.getLogger(name)
-        logger.addFilter(_DropServerNoise())
+    """Filter the noise on every handler Prefect installed (filters on loggers miss children)."""
+    noise = _DropServerNoise()
+    loggers = [logging.getLogger()] + [
+        logger
+        for name, logger in logging.Logger.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger) and name.split(".")[0] in ("prefect", "uvicorn")
+    ]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if noise not in handler.filters:
+                handler.addFilter(noise)
+    # one line per request is the client's business, not the run log's
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)

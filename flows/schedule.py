@@ -11,7 +11,6 @@ from typing import Any
 
 from prefect.schedules import Cron
 
-from flows import prefect_setup  # noqa: F401  # must precede the first prefect import
 from flows.config import load_config
 from flows.daily import daily
 from flows.settings import get

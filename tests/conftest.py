@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from flows import prefect_setup  # noqa: F401  # must precede the first prefect import
+import flows  # noqa: F401  # switches Prefect's telemetry off before its first import
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
