@@ -158,14 +158,14 @@ def _read_docs(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
             data = path.read_bytes()
         except OSError as exc:
             raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-        doc: dict[str, Any] = {"id": path.name}
+        file_doc: dict[str, Any] = {"id": path.name}
         if path.suffix.lower() in (".html", ".htm"):
-            doc["html"] = data.decode("utf-8", errors="replace")
+            file_doc["html"] = data  # bytes: the page's own charset decides
         else:
-            doc["text"] = data.decode("utf-8", errors="replace")
+            file_doc["text"] = data.decode("utf-8", errors="replace")
         if args.published:
-            doc["published"] = args.published.isoformat()
-        yield doc
+            file_doc["published"] = args.published.isoformat()
+        yield file_doc
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:

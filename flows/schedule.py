@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect.schedules import Cron
+from prefect.schedules import Cron, Schedule
 
 from flows.config import load_config
 from flows.daily import daily
 from flows.settings import get
 
 
-def daily_schedule(settings: dict[str, Any]) -> Cron:
+def daily_schedule(settings: dict[str, Any]) -> Schedule:
     hour, minute = get(settings, "schedule.hour"), get(settings, "schedule.minute")
     return Cron(f"{minute} {hour} * * *", timezone=get(settings, "schedule.timezone"))
 
