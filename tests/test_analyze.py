@@ -1,4 +1,4 @@
-"""`diplowatch analyze`: the JSON Lines contract, files, bad input, and the seed scored by eval/score.py."""
+"""`diplowatch analyze`: the JSON Lines contract, bad input, and the seed through eval/score.py."""
 
 from __future__ import annotations
 
