@@ -50,6 +50,7 @@ from flows import prefect_setup  # noqa: F401  # must precede the first prefect 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.states import Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 # isort: on
@@ -602,11 +603,13 @@ class _ProgressCounts(dict[str, int]):
 )
 def backfill_date(
     day: date, sources: Sources, db_path: str, config_dir: str | None
-) -> dict[str, int]:
+) -> dict[str, int] | State[Any]:
     """One past date, discovered, fetched, analysed, stored, and recorded in `runs`.
 
     Run from `backfill`, it uses the parent's AnalyzerPool (the model loads once for all dates);
-    run alone, it opens its own.
+    run alone, it opens its own. A date whose sources were unreachable ends in a Failed state
+    carrying a BackfillError (returned, not raised: an expected failure, which Prefect then
+    records without logging a traceback); calling the flow raises that BackfillError.
     """
     cfg = load_config(config_dir)
     if _pool is not None:
@@ -627,7 +630,7 @@ def _backfill_date(
     config_dir: str | None,
     cfg: Config,
     pool: AnalyzerPool,
-) -> dict[str, int]:
+) -> dict[str, int] | State[Any]:
     logger = get_run_logger()
     settings = cfg.settings
     clock = Clock()
@@ -700,7 +703,7 @@ def _backfill_date(
             ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()),
         )
     if error:
-        raise BackfillError(error)
+        return Failed(message=error, data=BackfillError(error))
     return dict(counts)
 
 
@@ -716,11 +719,12 @@ def backfill(
     config_dir: str | None = None,
     outlets: list[str] | None = None,
     force: bool = False,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, dict[str, Any]] | State[Any]:
     """Backfill every date of date_from..date_to (inclusive): one subflow per date not done yet.
 
-    Returns {date: {"status": "completed" | "skipped", **counts}}. Raises BackfillError at the
-    first date that could not be completed, after recording it.
+    Returns {date: {"status": "completed" | "skipped", **counts}}. At the first date that could
+    not be completed (recorded failed), stops and ends Failed: calling the flow raises its
+    BackfillError.
     """
     logger = get_run_logger()
     cfg = load_config(config_dir)
@@ -756,7 +760,12 @@ def backfill(
                     show.day_finished(day, "skipped", {})
                     results[day.isoformat()] = {"status": "skipped"}
                     continue
-                counts = backfill_date(day, sources, db_path, config_dir)
+                try:
+                    counts = backfill_date(day, sources, db_path, config_dir)
+                except BackfillError as exc:
+                    logger.error("backfill stopped at %s: %s", day, exc)
+                    return Failed(message=str(exc), data=exc)
+                assert isinstance(counts, dict)  # a Failed state is raised by the call
                 results[day.isoformat()] = {"status": "completed", **counts}
     finally:
         _pool = None
@@ -776,6 +785,10 @@ def run_backfill_command(args: argparse.Namespace) -> int:
     """
     from flows.cli import print_rows
 
+    # the mistakes a user makes, caught before any flow starts: one line, no Prefect traceback
+    date_range(args.date_from, args.date_to)
+    if not backfill_sources(load_config(args.config), args.outlet):
+        raise ConfigError("backfill: no enabled feed and no sitemap for the chosen outlets")
     chosen: RichReporter | LineReporter = (
         RichReporter() if sys.stderr.isatty() else LineReporter(sys.stderr)
     )
