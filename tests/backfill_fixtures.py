@@ -30,7 +30,7 @@ from datetime import datetime
 from email.utils import format_datetime
 from html import escape
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from werkzeug import Request, Response
 
@@ -75,8 +75,8 @@ ARTICLES: dict[str, dict[str, Any]] = {
         "paragraphs": [
             "Plusieurs syndicats de cheminots ont appelé à une journée de grève lundi pour "
             "réclamer des hausses de salaires face à l'inflation.",
-            "La direction prévoit un train sur deux sur les lignes régionales de Nouvelle-Aquitaine "
-            "et d'Occitanie, et un trafic presque normal sur les grandes lignes.",
+            "La direction prévoit un train sur deux sur les lignes régionales de "
+            "Nouvelle-Aquitaine et d'Occitanie, et un trafic presque normal ailleurs.",
         ],
     },
     "prix-goncourt": {
