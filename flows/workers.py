@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
-from extractors.claims import ClaimExtractor, load_nlp
 from spacy.language import Language
 
 from extractors.actors import ActorIndex
+from extractors.claims import ClaimExtractor, load_nlp
 from extractors.pipeline import Analyzer, FetchedPage, analysis_version
 from extractors.records import ProcessedArticle
 from flows.config import Config, load_config
