@@ -83,9 +83,7 @@ class Analyzer:
         candidates: list[tuple[int, str, date | None]] = []
         for page in pages:
             started = perf_counter()
-            article = extract_article(
-                page.html, url=page.item.url, content_type=page.content_type
-            )
+            article = extract_article(page.html, url=page.item.url, content_type=page.content_type)
             # the feed knows title and date when the page hides them
             if not article.title and page.item.title:
                 article = replace(article, title=page.item.title)
