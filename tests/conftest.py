@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,8 @@ def make_httpserver() -> Iterator[Any]:
     """pytest-httpserver's server, threaded: one slow handler must not stall the others."""
     from pytest_httpserver import HTTPServer
 
+    # werkzeug logs each request to the root logger, which Prefect prints to the console
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
     server.start()
     yield server
