@@ -137,6 +137,11 @@ def write_analyses(batch: Sequence[ProcessedArticle], db_path: str, version: str
     return counts
 
 
+def _check_window(since: date | None, until: date | None) -> None:
+    if since and until and until < since:
+        raise InputError(f"reprocess: --until {until} is before --since {since}")
+
+
 @flow(
     name="diplowatch-reprocess",
     task_runner=ThreadPoolTaskRunner(max_workers=2),  # type: ignore[arg-type]  # prefect's generic
@@ -152,8 +157,7 @@ def reprocess(
 
     Records a `runs` row (kind "reprocess") with the new extractor version in its params.
     """
-    if since and until and until < since:
-        raise InputError(f"reprocess: --until {until} is before --since {since}")
+    _check_window(since, until)
     logger = get_run_logger()
     cfg = load_config(config_dir)
     version = version_of(cfg)
@@ -199,6 +203,7 @@ def reprocess(
 
 def run_reprocess_command(args: argparse.Namespace) -> int:
     """`diplowatch reprocess [--since D] [--until D]`: one summary line at the end."""
+    _check_window(args.since, args.until)  # before any flow starts: one line, no traceback
     counts = reprocess(since=args.since, until=args.until, db=args.db, config_dir=args.config)
     print(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counts.items()))
     return 0

@@ -25,13 +25,16 @@ import json
 import re
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
 from html import escape
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from extractors.urls import canonical_url
@@ -371,3 +374,27 @@ def feeds_toml(base: str) -> str:
         'section = "International"\n\n'
         f'[outlets."{OUTLET}"]\nsite = "{base}/"\nsitemap = "{base}/sitemap_index.xml"\n'
     )
+
+
+# -- fixtures' bodies (each test module declares its own two-line fixtures around these) --------
+
+
+def serve_archive() -> Iterator[tuple[ArchiveSite, HTTPServer]]:
+    """Our own server, not the shared `httpserver`: tests stop it to prove nothing calls it."""
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    site = ArchiveSite(base=f"http://127.0.0.1:{server.port}")
+    server.expect_request(re.compile(".*")).respond_with_handler(site.handle)
+    try:
+        yield site, server
+    finally:
+        if server.is_running():
+            server.stop()
+
+
+def write_user_config(directory: Path, site: ArchiveSite) -> Path:
+    """A user's config directory pointing the archive settings and the test outlet at `site`."""
+    directory.mkdir()
+    (directory / "settings.toml").write_text(settings_toml(site.base), encoding="utf-8")
+    (directory / "feeds.toml").write_text(feeds_toml(site.base), encoding="utf-8")
+    return directory

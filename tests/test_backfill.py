@@ -22,8 +22,8 @@ from tests.backfill_fixtures import (
     FEED_PATH,
     OUTLET,
     ArchiveSite,
-    feeds_toml,
-    settings_toml,
+    serve_archive,
+    write_user_config,
 )
 
 pytestmark = pytest.mark.slow
@@ -31,28 +31,12 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def archive() -> Iterator[tuple[ArchiveSite, HTTPServer]]:
-    """Our own server (not the shared `httpserver`): tests stop it to prove nothing calls it."""
-    import re
-
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    site = ArchiveSite(base=f"http://127.0.0.1:{server.port}")
-    server.expect_request(re.compile(".*")).respond_with_handler(site.handle)
-    try:
-        yield site, server
-    finally:
-        if server.is_running():
-            server.stop()
+    yield from serve_archive()
 
 
 @pytest.fixture
 def user_config(tmp_path: Path, archive: tuple[ArchiveSite, HTTPServer]) -> Path:
-    site, _ = archive
-    d = tmp_path / "config"
-    d.mkdir()
-    (d / "settings.toml").write_text(settings_toml(site.base), encoding="utf-8")
-    (d / "feeds.toml").write_text(feeds_toml(site.base), encoding="utf-8")
-    return d
+    return write_user_config(tmp_path / "config", archive[0])
 
 
 def run_cli(*args: str) -> int:
