@@ -41,7 +41,7 @@ from extractors.records import Claim
 if TYPE_CHECKING:
     from extractors.actors import ActorIndex
 
-EXTRACTOR_VERSION = "claims-1"
+EXTRACTOR_VERSION = "claims-2"
 
 # The rules read lemmas, morphology and the parse; named entities come from the ActorIndex.
 UNUSED_COMPONENTS = ("ner",)
@@ -152,6 +152,7 @@ class ClaimExtractor:
             who = resolver.resolve_token(tok, pronoun_ok=False)
             if who is not None and who.person:
                 resolver.remember(who)
+        resolver.mentions_in(ctx.sent.text)
 
     def claim_of(
         self,

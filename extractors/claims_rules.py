@@ -116,6 +116,8 @@ class Lexicon:
         if tok.head.i != tok.i:
             near.append(tok.head)
         for child in tok.children:
+            if child.dep_ in {"conj", "ccomp", "advcl", "parataxis"}:
+                continue  # "s'est dit satisfait et a affirmé que Moscou était prêt": another clause
             near.extend(
                 c for c in child.children if c.dep_ in {"case", "fixed", "det"} or c.pos_ == "ADJ"
             )
@@ -690,7 +692,9 @@ def verb_cue(ctx: SentenceContext) -> None:
         uniq = [t for t in content if not (t.i in seen or seen.add(t.i))]  # type: ignore[func-returns-value]  # set.add returns None: the idiom dedupes in order
         needs = ctx.lex.requires.get(fold(cue.text))
         if needs is not None and not any(
-            fold(t.text) in needs for t in uniq if t.dep_ in {"case", "mark"} or t.pos_ == "SCONJ"
+            fold(t.text) in needs
+            for t in uniq
+            if t.dep_ in {"case", "mark"} or t.pos_ in {"SCONJ", "ADP"}
         ):
             continue  # "ce que Moscou appelle la maskirovka": "appeler" names, it does not demand
         content = trim_content(uniq)

@@ -8,6 +8,7 @@ so it wraps the `ActorIndex` once per document and keeps the pronoun history of 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,30 @@ NOT_SPEAKERS = frozenset(
         "s’",
     ]
 )
+LAST_MENTIONED = frozenset({"dernier", "dernière"})
+
+
+def fold_word(text: str) -> str:
+    """Lower case, no accents, straight apostrophes (the lexicon's comparison form)."""
+    text = text.lower().replace("’", "'")
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def role_key(text: str) -> str:
+    """ "chef de l' Etat" and "chef de l'Etat" as one key."""
+    return re.sub(r"'\s*", "'", " ".join(fold_word(text).split()))
+
+
+def demonym_table(conf: dict[str, Any]) -> dict[str, str]:
+    """[claims.demonyms] CODE = [adjective forms] -> folded form -> code."""
+    table: dict[str, str] = {}
+    for code, forms in conf.items():
+        for form in forms:
+            table.setdefault(fold_word(form), str(code))
+    return table
+
+
 TRIM_DEPS = frozenset({"acl", "acl:relcl", "punct", "cc", "parataxis", "dep", "appos", "conj"})
 CORE_DEPS = frozenset(
     {"det", "amod", "flat:name", "flat", "compound", "nmod", "case", "fixed", "nummod"}
@@ -100,9 +125,9 @@ def phrase_tokens(head: Token, *, keep_appos: bool) -> list[Token]:
     out.sort(key=lambda t: t.i)
     # keep the contiguous run around the head: a parse error must not glue far tokens on
     lo = hi = next(k for k, t in enumerate(out) if t.i == head.i)
-    while lo > 0 and out[lo - 1].i == out[lo].i - 1:
+    while lo > 0 and _adjacent(out[lo - 1], out[lo]):
         lo -= 1
-    while hi < len(out) - 1 and out[hi + 1].i == out[hi].i + 1:
+    while hi < len(out) - 1 and _adjacent(out[hi], out[hi + 1]):
         hi += 1
     run = out[lo : hi + 1]
     while run and (run[0].is_punct or (run[0].dep_ == "case" and run[0].i != head.i)):
@@ -110,6 +135,68 @@ def phrase_tokens(head: Token, *, keep_appos: bool) -> list[Token]:
     while run and run[-1].is_punct:
         run = run[:-1]
     return run or [head]
+
+
+def _adjacent(a: Token, b: Token) -> bool:
+    """Next to each other, or separated by punctuation only ("le ministre polonais, Donald Tusk")."""
+    if b.i == a.i + 1:
+        return True
+    doc = a.doc
+    return all(doc[k].is_punct for k in range(a.i + 1, b.i))
+
+
+def name_run(tok: Token) -> list[Token]:
+    """The run of proper-noun tokens around `tok`: "Vladimir Poutine" even when the parser hung
+    "Poutine" on the verb as a second subject."""
+    doc = tok.doc
+    lo = hi = tok.i
+    while lo > 0 and doc[lo - 1].pos_ == "PROPN" and doc[lo - 1].text[:1].isupper():
+        lo -= 1
+    while hi + 1 < len(doc) and doc[hi + 1].pos_ == "PROPN" and doc[hi + 1].text[:1].isupper():
+        hi += 1
+    return list(doc[lo : hi + 1])
+
+
+def full_name(tok: Token) -> list[Token]:
+    """A name with its lower-case particles: "Ursula von der Leyen", "Jean-Yves Le Drian"."""
+    doc = tok.doc
+    run = name_run(tok)
+    ids = {t.i for t in run}
+    for t in tok.subtree:
+        if t.dep_ in {"flat:name", "flat"} or (t.i in ids):
+            ids.add(t.i)
+    lo, hi = min(ids), max(ids)
+    return [t for t in doc[lo : hi + 1]]
+
+
+def apposed_name(head: Token) -> Token | None:
+    """The person's name set beside a role noun: "le ministre turc, Hakan Fidan, a dit".
+
+    The parser labels that name `appos`, `conj`, or makes it a second subject of the verb; in
+    every case it is a proper noun right after a comma that follows the role phrase.
+    """
+    if head.pos_ == "PROPN":
+        return None
+    doc = head.doc
+    right = max(t.i for t in head.subtree)
+    options = [c for c in head.children if c.dep_ in {"appos", "conj", "dep", "nmod"}]
+    if head.head.i != head.i:
+        options += [
+            c
+            for c in head.head.children
+            if c.i > head.i and c.dep_ in {"nsubj", "nsubj:pass", "appos", "dep"}
+        ]
+    for cand in sorted(options, key=lambda t: t.i):
+        if cand.pos_ != "PROPN" or cand.i <= head.i or not cand.text[:1].isupper():
+            continue
+        if doc[cand.i - 1].text != "," and not (
+            cand.dep_ in {"appos", "nmod", "dep"} and cand.head.i == head.i and cand.i == right + 1
+        ):
+            continue  # "le Premier ministre Michel Barnier": no comma, the name right after
+        between = doc[head.i + 1 : cand.i]
+        if all(t.is_punct or t.i <= right for t in between):
+            return cand
+    return None
 
 
 def text_of(tokens: list[Token]) -> str:
@@ -140,7 +227,11 @@ class SpeakerResolver:
         self.person_nouns = frozenset(conf.get("person_nouns", []))
         self.counterpart_nouns = frozenset(conf.get("counterpart_nouns", ["homologue"]))
         self.counterpart_roles: list[str] = list(conf.get("counterpart_roles", ["président"]))
+        self.anaphoric_roles = frozenset(role_key(r) for r in conf.get("anaphoric_roles", []))
+        self.anaphora_window = int(conf.get("anaphora_window", 4))
+        self.demonyms: dict[str, str] = demonym_table(lexicon.get("demonyms", {}))
         self.history: list[Who] = []
+        self.mentioned: list[Who] = []  # people named, subject or not ("ce dernier"), in order
 
     # -- memory for pronouns ---------------------------------------------------------------
     def remember(self, who: Who | None) -> None:
@@ -160,6 +251,51 @@ class SpeakerResolver:
             if plural == who.plural or not plural:
                 return who
         return self.history[-1] if self.history else None
+
+    def mention(self, who: Who | None) -> None:
+        """A person named anywhere in a sentence: what "ce dernier" points back to."""
+        if who is not None and who.person:
+            self.mentioned.append(who)
+
+    def mentions_in(self, text: str) -> None:
+        """Feed `mention` with the people a sentence names, in order (names, roles, and role
+        nouns of a country such as "le dirigeant ukrainien")."""
+        for m in self.actors.find(text, self.on):
+            if m.actor is not None and m.actor.kind == "person":
+                self.mention(Who(m.actor.name, m.actor.name, m.country, True, None))
+            elif m.how == "group" and m.country:
+                words = fold_word(m.text).split()
+                if any(w in self.person_nouns for w in words[:2]):
+                    for who in [*reversed(self.history), *reversed(self.mentioned)]:
+                        if who.person and who.country == m.country:
+                            self.mention(who)
+                            break
+
+    def _anaphor(self, head: Token, country: str | None) -> Who | None:
+        """A definite role noun without a name ("le ministre", "le chef de l'Etat", "le dirigeant
+        ukrainien") names the last fitting person of the recent sentences, as a pronoun would."""
+        gender = gender_of(head)
+        recent = list(reversed(self.history))[: self.anaphora_window]
+        if country is not None:
+            recent += list(reversed(self.mentioned))[: 2 * self.anaphora_window]
+        for who in recent:
+            if not who.person or who.plural:
+                continue
+            if country is not None and who.country != country:
+                continue
+            if gender is not None and who.gender not in (None, gender):
+                continue
+            return who
+        return None
+
+    def demonym_country(self, tokens: list[Token]) -> str | None:
+        """The country of the first nationality adjective of a phrase ("finlandais" -> FIN)."""
+        for t in tokens:
+            if t.pos_ in {"ADJ", "NOUN", "PROPN"}:
+                code = self.demonyms.get(fold_word(t.text))
+                if code is not None:
+                    return code
+        return None
 
     # -- resolution ------------------------------------------------------------------------
     def _mention(self, phrase: str) -> Mention | None:
@@ -220,11 +356,72 @@ class SpeakerResolver:
             return None
         if head.pos_ == "PRON":
             return None
-        shown = text_of(phrase_tokens(head, keep_appos=False))
-        full = text_of(phrase_tokens(head, keep_appos=True))
+        if low in LAST_MENTIONED and any(fold_word(c.text) in {"ce", "cette"} for c in head.children):
+            return self.mentioned[-1] if self.mentioned else None  # "ce dernier"
+        shown_toks = phrase_tokens(head, keep_appos=False)
+        if head.pos_ == "PROPN" and len(shown_toks) == 1:
+            shown_toks = name_run(head)
+        shown = text_of(shown_toks)
+        full_toks = phrase_tokens(head, keep_appos=True)
+        full = text_of(full_toks)
         if not shown:
             return None
-        return self._who(head, shown, full, counterpart_of)
+        name_tok = apposed_name(head)
+        if name_tok is not None:
+            return self._named(head, name_tok, shown, shown_toks, counterpart_of)
+        who = self._who(head, shown, full, counterpart_of)
+        if who.actor is not None and who.person:
+            return who
+        country = who.country or self.demonym_country(full_toks)
+        if self._anaphoric(head, shown_toks, country, who):
+            found = self._anaphor(head, country)
+            if found is not None:
+                return found
+        if who.country is None and country is not None:
+            return Who(who.name, who.actor, country, who.person, who.gender, who.plural)
+        return who
+
+    def _named(
+        self,
+        head: Token,
+        name_tok: Token,
+        shown: str,
+        shown_toks: list[Token],
+        counterpart_of: Who | None,
+    ) -> Who:
+        """A role phrase with the person's name beside it: the name speaks, the role (or its
+        nationality adjective) gives the country when the name is not a configured actor."""
+        name = text_of(full_name(name_tok))
+        found = self.actors.resolve(name, self.on)
+        gender = gender_of(head) or gender_of(name_tok)
+        if found is not None and found.actor is not None and found.actor.kind == "person":
+            return Who(found.actor.name, found.actor.name, found.country, True, gender)
+        role = self._who(head, shown, shown, counterpart_of)
+        country = self.demonym_country(shown_toks) or role.country
+        return Who(name, None, country, True, gender)
+
+    def _anaphoric(self, head: Token, toks: list[Token], country: str | None, who: Who) -> bool:
+        """Is this a definite, singular role noun that only points back to someone?"""
+        if head.lower_ not in self.person_nouns and head.lower_ not in LAST_MENTIONED:
+            return False
+        if "Plur" in head.morph.get("Number", []):
+            return False
+        dets = [c for c in head.children if c.dep_ == "det"]
+        if not dets or not all("Def" in d.morph.get("Definite", []) for d in dets):
+            return False
+        words = [
+            fold_word(t.text)
+            for t in toks
+            if not (t.dep_ == "det" and t.head.i == head.i)
+            and not t.is_punct
+            and (country is None or self.demonyms.get(fold_word(t.text)) is None)
+        ]
+        if role_key(" ".join(words)) in self.anaphoric_roles:
+            return True
+        if any(t.text[:1].isupper() for t in toks if t.i != toks[0].i):
+            return False  # "le porte-parole de la Maison Blanche": an institution is named
+        # "le dirigeant du fonds souverain russe", "le dirigeant ukrainien": a role of a country
+        return country is not None
 
     def resolve_span(self, span: Span) -> Who | None:
         """Resolve a free phrase ("un communiqué de la Maison Blanche", "Washington")."""

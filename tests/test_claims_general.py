@@ -1,0 +1,150 @@
+"""Claim rules for French news at large, each on short sentences written for these tests.
+
+Speakers that are not configured actors, role nouns that point back, incises, quotes split by
+their cue, participle clauses, kinds from the words of the content, and what is not a claim.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from extractors.actors import ActorIndex
+from extractors.claims import ClaimExtractor, load_nlp
+from extractors.records import Claim
+from flows.config import load_config
+
+pytestmark = pytest.mark.slow
+
+MAR_2025 = date(2025, 3, 20)
+JAN_2022 = date(2022, 1, 21)
+
+
+@pytest.fixture(scope="module")
+def extractor() -> ClaimExtractor:
+    config = load_config(None)
+    return ClaimExtractor(load_nlp(), ActorIndex.from_config(config.actors), config.lexicon)
+
+
+def claims(extractor: ClaimExtractor, text: str, on: date | None = MAR_2025) -> list[Claim]:
+    return extractor.extract(text, published=on)
+
+
+def last(extractor: ClaimExtractor, text: str, on: date | None = MAR_2025) -> Claim:
+    found = claims(extractor, text, on)
+    assert found, text
+    return found[-1]
+
+
+class TestSpeakersBeyondTheActorList:
+    def test_nationality_adjective_gives_the_country(self, extractor: ClaimExtractor) -> None:
+        c = last(
+            extractor,
+            "Le ministre finlandais des Affaires étrangères, Pekka Haavisto, a jugé "
+            "probable une demande d'adhésion.",
+        )
+        assert (c.speaker, c.speaker_country) == ("Pekka Haavisto", "FIN")
+
+    def test_indefinite_official_keeps_the_phrase(self, extractor: ClaimExtractor) -> None:
+        c = last(
+            extractor, "Un responsable polonais a affirmé que la frontière resterait fermée."
+        )
+        assert c.speaker_country == "POL" and "responsable polonais" in c.speaker
+
+    def test_name_beside_a_role_is_the_speaker(self, extractor: ClaimExtractor) -> None:
+        c = last(
+            extractor,
+            "Le Premier ministre polonais, Donald Tusk, a assuré que Varsovie tiendrait parole.",
+        )
+        assert (c.speaker_actor, c.speaker_country) == ("Donald Tusk", "POL")
+
+    def test_name_with_particles(self, extractor: ClaimExtractor) -> None:
+        c = last(
+            extractor,
+            "La présidente de la Commission, Ursula von der Leyen, a annoncé un nouveau paquet.",
+        )
+        assert c.speaker_actor == "Ursula von der Leyen"
+
+    def test_institution_spokesman_with_an_unlisted_name(self, extractor: ClaimExtractor) -> None:
+        c = last(
+            extractor,
+            "Le porte-parole du département d'Etat, Paul Martin, a dénoncé une campagne "
+            "de désinformation.",
+        )
+        assert (c.speaker, c.speaker_country, c.kind) == ("Paul Martin", "USA", "accusation")
+
+    def test_name_split_by_the_parser(self, extractor: ClaimExtractor) -> None:
+        c = last(
+            extractor,
+            "Vladimir Poutine a accepté mardi, lors d'un long appel, une pause de trente jours.",
+        )
+        assert c.speaker_actor == "Vladimir Poutine"
+
+
+class TestRoleNounsPointBack:
+    def test_bare_role_noun(self, extractor: ClaimExtractor) -> None:
+        c = last(
+            extractor,
+            "Sergueï Lavrov a estimé que les sanctions échoueraient. "
+            "Le ministre a également exigé le retrait des armes américaines.",
+        )
+        assert (c.speaker_actor, c.kind) == ("Sergueï Lavrov", "demand")
+
+    def test_head_of_state_is_the_last_president(self, extractor: ClaimExtractor) -> None:
+        c = last(
+            extractor,
+            "Vladimir Poutine a posé ses conditions vendredi. "
+            "Le chef de l'Etat a exigé le retrait des forces ukrainiennes.",
+        )
+        assert c.speaker_actor == "Vladimir Poutine"
+
+    def test_role_with_a_nationality_takes_that_country(self, extractor: ClaimExtractor) -> None:
+        c = last(
+            extractor,
+            "Volodymyr Zelensky a rencontré Emmanuel Macron. Le dirigeant ukrainien a affirmé "
+            "que l'aide n'était pas de la charité.",
+        )
+        assert c.speaker_actor == "Volodymyr Zelensky"
+
+    def test_role_with_a_nationality_after_a_mere_mention(self, extractor: ClaimExtractor) -> None:
+        c = last(
+            extractor,
+            "Volodymyr Zelensky a parlé avec le président finlandais, Alexander Stubb. "
+            "Le chef de l'Etat finlandais a jugé que Moscou gagnait du temps.",
+        )
+        assert (c.speaker_actor, c.speaker_country) == ("Alexander Stubb", "FIN")
+
+    def test_role_noun_of_an_unknown_person_stays_a_phrase(self, extractor: ClaimExtractor) -> None:
+        c = last(
+            extractor, "Le porte-parole de la Maison Blanche a démenti toute rupture avec Kiev."
+        )
+        assert c.speaker_country == "USA" and c.speaker_actor != "Donald Trump"
+
+    def test_ce_dernier_is_the_last_person_named(self, extractor: ClaimExtractor) -> None:
+        c = last(
+            extractor,
+            "Donald Trump a téléphoné à Volodymyr Zelensky. "
+            "Ce dernier a annoncé qu'il se rendrait à Washington.",
+        )
+        assert c.speaker_actor == "Volodymyr Zelensky"
+
+
+class TestKindsFromWords:
+    def test_qualifier_is_a_statement_unless_the_word_charges(
+        self, extractor: ClaimExtractor
+    ) -> None:
+        c = last(extractor, "Kirill Dmitriev a qualifié de « productive » la rencontre.")
+        assert c.kind == "statement"
+        c = last(extractor, "Volodymyr Zelensky a qualifié d'« absurde » ce calendrier.")
+        assert c.kind == "accusation"
+
+    def test_a_second_clause_does_not_complete_a_phrase_cue(
+        self, extractor: ClaimExtractor
+    ) -> None:
+        found = claims(
+            extractor,
+            "Vladimir Medinski s'est dit « satisfait » de la rencontre et a affirmé que "
+            "Moscou était prêt à poursuivre les contacts.",
+        )
+        assert found[0].kind == "statement" and "Moscou" not in found[0].content
