@@ -502,7 +502,7 @@ class LineReporter(Summary):
 class RichReporter(Summary):
     """Two live bars on a terminal: the dates, and the articles of the current date."""
 
-    def __init__(self) -> None:
+    def __init__(self, console: Any = None) -> None:
         super().__init__()
         from rich.console import Console
         from rich.progress import (
@@ -518,7 +518,7 @@ class RichReporter(Summary):
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=Console(stderr=True),
+            console=console if console is not None else Console(stderr=True),
             transient=False,
         )
         self._overall: Any = None

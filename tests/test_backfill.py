@@ -260,3 +260,63 @@ def test_date_range() -> None:
 
     assert date_range(date(2021, 12, 30), date(2022, 1, 2))[-1] == date(2022, 1, 2)
     assert len(date_range(date(2021, 12, 6), date(2021, 12, 6))) == 1
+
+
+def test_transient_or_permanent() -> None:
+    from extractors.archive import ArchiveError
+    from extractors.errors import (
+        BlockedURLError,
+        FetchError,
+        HTTPStatusError,
+        NotAFeedError,
+        ResponseTooLargeError,
+    )
+    from extractors.sitemaps import SitemapError
+    from flows.backfill import is_transient
+
+    u = "http://x/"
+    for exc in (HTTPStatusError(u, 503), HTTPStatusError(u, 429), FetchError(u, "timed out")):
+        assert is_transient(exc), exc
+    assert is_transient(ArchiveError("CDX answer is not JSON"))
+    for exc in (
+        HTTPStatusError(u, 404),
+        BlockedURLError(u, "ftp"),
+        ResponseTooLargeError(u, "big"),
+        NotAFeedError("f", "HTML"),
+        SitemapError("not XML"),
+    ):
+        assert not is_transient(exc), exc
+
+
+def test_progress_lines_and_bars() -> None:
+    import io
+
+    from rich.console import Console
+
+    from flows.backfill import LineReporter, RichReporter
+
+    days = [date(2021, 12, 6), date(2021, 12, 7)]
+    out = io.StringIO()
+    lines = LineReporter(out, every=3600)
+    lines.begin(days)
+    lines.day_finished(days[0], "skipped", {})
+    lines.day_started(days[1], 3)
+    for done in (1, 2, 3):
+        lines.day_progress(days[1], done, 3)
+    lines.day_finished(days[1], "completed", {"extracted": 3})
+    text = out.getvalue()
+    assert "2021-12-07: 1/3" not in text  # throttled
+    assert "[1/2 dates] 2021-12-07: 3/3 articles" in text
+    assert "[2/2 dates] 2021-12-07: completed" in text
+    columns, rows = lines.table()
+    assert columns[:3] == ["date", "status", "snapshots"]
+    assert [r[:2] for r in rows] == [["2021-12-06", "skipped"], ["2021-12-07", "completed"]]
+
+    screen = io.StringIO()
+    bars = RichReporter(Console(file=screen, force_terminal=True, width=100))
+    bars.begin(days)
+    bars.day_started(days[0], 2)
+    bars.day_progress(days[0], 2, 2)
+    bars.day_finished(days[0], "completed", {})
+    bars.end()
+    assert "dates" in screen.getvalue() and "2021-12-06" in screen.getvalue()
