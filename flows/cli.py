@@ -72,7 +72,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     counts = daily(run_date=args.date, db=args.db, config_dir=args.config)
     print(_counts_line(counts))
     # one broken feed never sinks a run; no feed at all answering (no network?) is a failure
-    return 1 if counts["feeds_failed"] and not counts["feeds_ok"] + counts["feeds_unchanged"] else 0
+    if counts["feeds_failed"] and not counts["feeds_ok"] + counts["feeds_unchanged"]:
+        print(
+            f"diplowatch: error: all {counts['feeds_failed']} feeds failed (see the log above); "
+            "is the network reachable? `diplowatch demo` runs offline",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
 
 
 def _counts_line(counts: dict[str, int]) -> str:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from prefect import serve
+from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Schedule
 
-from flows.config import load_config
+from flows.config import Config, load_config
 from flows.daily import daily
 from flows.settings import get
 
@@ -21,12 +23,19 @@ def daily_schedule(settings: dict[str, Any]) -> Schedule:
     return Cron(f"{minute} {hour} * * *", timezone=get(settings, "schedule.timezone"))
 
 
-def serve_daily(db: str | None, config_dir: str | None) -> None:
-    cfg = load_config(config_dir)
-    daily.serve(
+def daily_deployment(cfg: Config, db: str | None, config_dir: str | None) -> RunnerDeployment:
+    deployment = daily.to_deployment(
         name="diplowatch-daily",
         schedules=[daily_schedule(cfg.settings)],
         parameters={"db": db, "config_dir": config_dir},
         description="Read the French feeds and store new articles, flags and claims.",
         tags=["diplowatch"],
     )
+    # prefect's sync-compatible API gives a coroutine only when called from async code
+    assert isinstance(deployment, RunnerDeployment)
+    return deployment
+
+
+def serve_daily(db: str | None, config_dir: str | None) -> None:
+    """Register the deployment and run its scheduled flow runs here until interrupted."""
+    serve(daily_deployment(load_config(config_dir), db, config_dir))
