@@ -41,6 +41,7 @@ class _DropServerNoise(logging.Filter):
         "Task was destroyed but it is pending",
         "Exception in ASGI application",
         "CancelledError",
+        "websocket failed with an exception",  # the temporary server going away on Ctrl-C
     )
 
     def filter(self, record: logging.LogRecord) -> bool:
