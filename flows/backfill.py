@@ -19,7 +19,9 @@
 
 Resumable and idempotent: a date with a completed run is skipped unless `force`; a killed backfill
 leaves its finished batches stored and its date not completed, so the next run redoes that date,
-finds those articles known and fetches only the rest. A date whose sources could not be read for
+finds those articles known and fetches only the rest; `force` also retries the pages of a date
+that failed for other reasons (timeouts, 5xx), since a failed page is not "known" until it has
+failed MAX_FETCH_ATTEMPTS times (storage.writes). A date whose sources could not be read for
 a transient reason (timeouts, 5xx, 429: the archive is down or is throttling us) is recorded
 "failed" after storing what it found, and the backfill stops there rather than hammer a
 struggling archive; a source that is permanently wrong (404, not a sitemap) is logged and counted
