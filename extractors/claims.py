@@ -41,7 +41,7 @@ from extractors.records import Claim
 if TYPE_CHECKING:
     from extractors.actors import ActorIndex
 
-EXTRACTOR_VERSION = "claims-2"
+EXTRACTOR_VERSION = "claims-3"
 
 # The rules read lemmas, morphology and the parse; named entities come from the ActorIndex.
 UNUSED_COMPONENTS = ("ner",)
@@ -111,6 +111,7 @@ class ClaimExtractor:
             )
             for rule in self.rules:
                 rule(ctx)
+            ctx.candidates = drop_nested(ctx.candidates)
             whos: dict[int, Who] = {}
             for cand in ctx.candidates:
                 claim = self.claim_of(cand, ctx, resolver, whos)
@@ -214,7 +215,13 @@ class ClaimExtractor:
     def content_text(self, cand: Candidate, ctx: SentenceContext) -> str:
         if cand.direct and cand.quote is not None:
             a, b = cand.quote
-            inner = ctx.sent.doc.text[a + 1 : b - 1]
+            text = ctx.sent.doc.text
+            if cand.cut is not None:
+                # "« A, a-t-il dit, B »": the quote less its incise
+                inner = text[a + 1 : cand.cut[0]] + " " + text[cand.cut[1] : b - 1]
+            else:
+                inner = text[a + 1 : b - 1]
+            inner = re.sub(r"\s+([,.])", r"\1", inner)
             return re.sub(r"\s+", " ", inner).strip(" ,")
         return text_of(cand.content)
 
@@ -230,6 +237,8 @@ class ClaimExtractor:
             )
             + " "
         )
+        if any(t.morph.get("Mood", []) == ["Cnd"] for t in cand.content):
+            lemmas += "@cond "  # a conditional verb: "entraînerait", "s'exposerait"
         words = " " + " ".join(fold(t.text) for t in cand.content if not t.is_punct) + " "
         cue = fold(cand.cue.text)
         for rule in self.lex.context_rules:
@@ -240,6 +249,24 @@ class ClaimExtractor:
             if all(any(term_in(term, lemmas, words) for term in group) for group in rule.groups):
                 return rule.kind
         return kind
+
+
+def drop_nested(candidates: list[Candidate]) -> list[Candidate]:
+    """A cue inside another claim's reported content is part of that content, not a claim of
+    its own: "X a affirmé que Moscou n'accepterait aucun ..." is X's claim only. (A quote's
+    reported speaker, `nested_attribution`, is kept on purpose.)"""
+    inside: set[int] = set()
+    for cand in candidates:
+        if not cand.direct:
+            inside.update(t.i for t in cand.content)
+    return [
+        c
+        for c in candidates
+        if c.direct
+        or c.verb is None
+        or c.family == "nested_attribution"
+        or c.verb.i not in inside
+    ]
 
 
 def term_in(term: str, lemmas: str, words: str) -> bool:

@@ -101,6 +101,8 @@ class Lexicon:
                 )
             )
         self.rules: list[str] = list(conf.get("rules", RULE_ORDER))
+        # cues that report speech only next to a quote or as an incise ("a lancé", "a réagi")
+        self.quote_only = frozenset(fold(c) for c in conf.get("quote_only", []))
         # cue -> the words one of which must open its complement ("appeler" only with "à")
         self.requires: dict[str, frozenset[str]] = {
             fold(cue): frozenset(fold(w) for w in words)
@@ -111,6 +113,8 @@ class Lexicon:
         """The cue whose verb is `tok`, or None. Nouns and adjectives are never cue heads."""
         if tok.pos_ not in {"VERB", "AUX"} and not (tok.pos_ == "ADJ" and tok.dep_ == "ROOT"):
             return None
+        if any(c.dep_ == "det" and c.i < tok.i for c in tok.children):
+            return None  # "une offre", "la demande": a noun the tagger read as a verb
         lemma = verb_lemma(tok)
         near = [tok, *tok.children]
         if tok.head.i != tok.i:
@@ -178,6 +182,7 @@ class Candidate:
     source: str | None = None
     source_speaker: Token | None = None  # "selon un communiqué de Y": Y may speak
     reported_by: Candidate | None = None  # nested attribution: the channel's claim
+    cut: tuple[int, int] | None = None  # characters of an incise left out of a quote's content
 
 
 @dataclass(slots=True)
@@ -248,6 +253,20 @@ def subject_of(verb: Token, partners: Iterable[int] = ()) -> Token | None:
         for child in head.children:
             if child.dep_ == "dep" and child.i < head.i and child.pos_ in {"PROPN", "NOUN"}:
                 return child
+    for head in heads:
+        for aux in head.children:
+            # "Donald Trump a pour sa part jugé": the subject hung on the auxiliary
+            if aux.dep_ in {"aux:tense", "aux:pass"} or aux.lower_ in AUXILIARIES:
+                for child in aux.children:
+                    if child.dep_ in SUBJECT_DEPS and child.i < aux.i:
+                        return child
+    if is_present_participle(verb) and verb.dep_ in {"advcl", "acl", "conj", "xcomp", "parataxis"}:
+        # "a averti que ..., précisant que ...": the participle shares the main verb's subject
+        head = verb.head
+        if head.i != verb.i and head.pos_ in {"VERB", "AUX"}:
+            found = subject_of(head)
+            if found is not None:
+                return found
     cur = verb
     seen = 0
     while cur.dep_ in {"conj", "xcomp"} and cur.head.i != cur.i and seen < 6:
@@ -261,6 +280,50 @@ def subject_of(verb: Token, partners: Iterable[int] = ()) -> Token | None:
                 return child
         if not came_by_conj and cur.pos_ not in {"VERB", "ADJ"}:
             break
+    return subject_before_auxiliary(verb)
+
+
+AUXILIARIES = frozenset({"a", "ont", "avait", "avaient", "aura", "auront", "aurait", "est", "sont", "s'est", "était"})
+ADVERBIAL_GAP = 6  # tokens an adverbial phrase may hold between auxiliary and participle
+
+
+def is_present_participle(tok: Token) -> bool:
+    return tok.morph.get("VerbForm", []) == ["Part"] and tok.morph.get("Tense", []) == ["Pres"]
+
+
+def subject_before_auxiliary(verb: Token) -> Token | None:
+    """The subject of "X a en revanche rejeté", "X a pour sa part suggéré" when the parser, lost
+    in the adverbial phrase, hung the participle elsewhere: the noun phrase ending right before
+    the auxiliary that opens the gap."""
+    doc = verb.doc
+    if verb.morph.get("VerbForm", []) != ["Part"]:
+        return None
+    k = verb.i - 1
+    lo = max(verb.sent.start, verb.i - ADVERBIAL_GAP - 1)
+    while k >= lo and not (doc[k].lower_ in AUXILIARIES and doc[k].pos_ in {"AUX", "VERB"}):
+        if doc[k].pos_ in {"VERB", "PUNCT"} and doc[k].text not in {",", "-"}:
+            return None
+        k -= 1
+    if k < lo or k == verb.i - 1:
+        return None
+    j = k - 1
+    while j >= verb.sent.start and doc[j].is_punct and doc[j].text == ",":
+        j -= 1
+    if j < verb.sent.start or doc[j].pos_ not in {"NOUN", "PROPN", "ADJ", "X"}:
+        return None
+    tok = doc[j]
+    while tok.head.i != tok.i and tok.head.i < k and tok.dep_ not in {"nsubj", "nsubj:pass"}:
+        tok = tok.head
+    if tok.pos_ not in {"NOUN", "PROPN", "X"}:
+        return None
+    return tok
+
+
+def inverted_pronoun(after: int, verb: Token) -> Token | None:
+    """ "« ... », a-t-il dit": the "-il"/"-elle" between the closing quote and the cue verb."""
+    for t in verb.doc[verb.sent.start : verb.i]:
+        if t.idx >= after and fold(t.text) in {"-il", "-elle", "-ils", "-elles"}:
+            return t
     return None
 
 
@@ -289,6 +352,21 @@ def inverted_subject(verb: Token, partners: Iterable[int] = ()) -> Token | None:
             if best is None or child.i < best.i:
                 best = child
     return best
+
+
+def passive_agent(verb: Token, ctx: SentenceContext) -> Token | None:
+    """The "par X" of a passive cue ("a été qualifiée d'« ultimatum » par Volodymyr Zelensky")."""
+    if not any(c.dep_ == "aux:pass" for c in verb.children):
+        return None
+    # the agent hangs on the verb, or on its complement ("qualifiée d'« ultimatum » par X")
+    near = [*verb.children, *(g for c in verb.children if c.i > verb.i for g in c.children)]
+    for child in sorted(near, key=lambda t: t.i):
+        if child.i > verb.i and child.pos_ in {"PROPN", "NOUN"} and case_of(child) == "par":
+            if child.dep_ in {"obl:agent", "obl", "obl:arg", "obl:mod", "nmod"} and ctx.animate(
+                child
+            ):
+                return child
+    return None
 
 
 def member_of(ids: set[int]) -> Callable[[Token], bool]:
@@ -445,6 +523,8 @@ def content_of(verb: Token, ctx: SentenceContext, exclude: set[int]) -> list[Tok
             return True
         if t.dep_ == "conj" and t.pos_ in {"VERB", "AUX"} and lex.cue_at(t) is not None:
             return True  # the second predicate of "a dénoncé ... et a demandé ..."
+        if t.dep_ in {"advcl", "conj", "acl"} and is_present_participle(t) and lex.cue_at(t):
+            return True  # "..., précisant que ...": a predicate of its own
         return t.dep_ == "cc" and t.head.dep_ == "conj" and t.head.i in exclude
 
     out: list[Token] = []
@@ -454,6 +534,8 @@ def content_of(verb: Token, ctx: SentenceContext, exclude: set[int]) -> list[Tok
         if child.dep_ in SUBJECT_DEPS or child.dep_ in {"punct", "cc", "aux:tense", "aux:pass"}:
             continue
         if child.dep_ == "conj" and lex.cue_at(child) is not None:
+            continue
+        if stop(child):
             continue
         if is_source_phrase(child, lex):
             # "a indiqué dans un communiqué que ...": the que-clause often hangs on the noun
@@ -541,7 +623,9 @@ def direct_quote_after(ctx: SentenceContext) -> None:
         cue = ctx.lex.cue_at(tok)
         if cue is None:
             continue
-        speaker = subject_of(tok, cue.tokens)
+        speaker = inverted_pronoun(span[1], tok)
+        if speaker is None:
+            speaker = subject_of(tok, cue.tokens)
         if speaker is None or span[0] < speaker.idx < span[1]:
             speaker = inverted_subject(tok, cue.tokens)
         if speaker is None:
@@ -607,6 +691,142 @@ def direct_quote_colon(ctx: SentenceContext) -> None:
         ctx.direct_quotes.append(span)
 
 
+PRONOUN_SUBJECTS = frozenset({"-il", "-elle", "-ils", "-elles"})
+
+
+def incise_speaker(verb: Token, ctx: SentenceContext) -> tuple[Token, Token] | None:
+    """For a cue verb set between commas ("..., a affirmé le porte-parole, ...", "..., a-t-il
+    ajouté, ..."): the comma that opens the incise and the speaker, or None."""
+    doc = verb.doc
+    k = verb.i - 1
+    pronoun: Token | None = None
+    while k >= ctx.sent.start and (
+        (doc[k].pos_ in {"AUX", "ADV"} and doc[k].text != ",") or fold(doc[k].text) in INVERTED
+    ):
+        if fold(doc[k].text) in PRONOUN_SUBJECTS:
+            pronoun = doc[k]
+        k -= 1
+    if k < ctx.sent.start + 2 or doc[k].text != ",":
+        return None
+    if pronoun is None:
+        for t in doc[verb.i + 1 : verb.i + 3]:
+            if fold(t.text) in PRONOUN_SUBJECTS:
+                pronoun = t  # "..., ajoute-t-il"
+    if any(
+        c.i > verb.i and c.dep_ in {"ccomp", "xcomp", "obj", "csubj"} and c.pos_ in {"VERB", "SCONJ"}
+        for c in verb.children
+    ):
+        return None  # "..., a affirmé que ...": a cue with its own complement, not an incise
+    if any(fold(t.text) in {"que", "qu'"} for t in doc[verb.i + 1 : min(verb.i + 4, ctx.sent.end)]):
+        return None
+    if pronoun is not None:
+        return doc[k], pronoun
+    nxt = verb.i + 1
+    while nxt < ctx.sent.end and doc[nxt].pos_ == "ADV":
+        nxt += 1
+    if nxt >= ctx.sent.end:
+        return None
+    first = doc[nxt]
+    head = first
+    if first.pos_ == "DET":
+        head = first.head
+        if head.i <= first.i or "Ind" in first.morph.get("Definite", []):
+            return None  # "..., a annoncé un nouveau paquet": an object, not a speaker
+    if head.pos_ not in {"NOUN", "PROPN"} or not ctx.animate(head):
+        return None
+    return doc[k], head
+
+
+def incise_end(verb: Token, ctx: SentenceContext, limit: int) -> int:
+    """The token index where an incise stops: the first comma after which a clause resumes
+    (a finite verb before `limit`), else `limit` (the end of the sentence or of the quote)."""
+    doc = verb.doc
+    for k in range(verb.i + 1, limit):
+        if doc[k].text not in {",", ".", ";"}:
+            continue
+        if doc[k].text in {".", ";"}:
+            return k
+        rest = doc[k + 1 : limit]
+        if any(t.pos_ in {"VERB", "AUX"} and "Fin" in t.morph.get("VerbForm", []) for t in rest):
+            return k
+    return limit
+
+
+@rule("quote_incise")
+def quote_incise(ctx: SentenceContext) -> None:
+    """ "« A, a-t-il poursuivi, B »", "« A, a déclaré X. B »": the cue set inside the quote."""
+    for span in ctx.quotes:
+        if span in ctx.direct_quotes:
+            continue
+        inner = ctx.quote_tokens(span)
+        for tok in inner:
+            if tok.i in ctx.used_cues:
+                continue
+            cue = ctx.lex.cue_at(tok)
+            if cue is None:
+                continue
+            found = incise_speaker(tok, ctx)
+            if found is None:
+                continue
+            comma, speaker = found
+            close = max(t.i for t in inner) + 1
+            end = incise_end(tok, ctx, close)
+            doc = tok.doc
+            stop = doc[end] if end < len(doc) else None
+            if stop is not None and stop.text == "," :
+                cut = (comma.idx, stop.idx + 1)
+            else:
+                cut = (comma.idx, stop.idx if stop is not None else span[1] - 1)
+            content = [t for t in inner if not (cut[0] <= t.idx < cut[1])]
+            content = trim_content(content)
+            if not content:
+                continue
+            cand = Candidate(
+                "quote_incise", cue, tok, speaker, content, True, span, cut=cut
+            )
+            src = source_of(tok, ctx.lex, cue.tokens)
+            if src is not None:
+                cand.source = text_of(phrase_of(src, bare=True))
+            ctx.add(cand)
+            ctx.direct_quotes.append(span)
+            break
+
+
+@rule("incise")
+def incise(ctx: SentenceContext) -> None:
+    """ "L'appel a duré une heure, a affirmé le porte-parole du Kremlin, Dmitri Peskov.",
+    "S'il obtient satisfaction, a-t-il assuré, la Russie cessera le feu": the cue between commas,
+    its subject inverted, the rest of the sentence its content."""
+    for tok in ctx.sent:
+        if tok.i in ctx.used_cues or any(a < tok.idx < b for a, b in ctx.quotes):
+            continue
+        cue = ctx.lex.cue_at(tok)
+        if cue is None or any(i in ctx.used_cues for i in cue.tokens):
+            continue
+        found = incise_speaker(tok, ctx)
+        if found is None:
+            continue
+        comma, speaker = found
+        end = incise_end(tok, ctx, ctx.sent.end)
+        content = [
+            t
+            for t in ctx.sent
+            if (t.i < comma.i or t.i > end) and not t.is_space and not ctx.in_direct_quote(t)
+        ]
+        # edges only: "S'il obtient ..." keeps its "si"
+        while content and (content[0].is_punct and content[0].text not in '«“"'):
+            content = content[1:]
+        while content and content[-1].is_punct and content[-1].text not in '»”")':
+            content = content[:-1]
+        if len(content) < 3:
+            continue
+        cand = Candidate("incise", cue, tok, speaker, content, False, None)
+        src = source_of(tok, ctx.lex, cue.tokens)
+        if src is not None:
+            cand.source = text_of(phrase_of(src, bare=True))
+        ctx.add(cand)
+
+
 @rule("nested_attribution")
 def nested_attribution(ctx: SentenceContext) -> None:
     """ "« Poutine a répondu que ... », a fait savoir le Kremlin": the quoted sentence reports a
@@ -665,12 +885,25 @@ def verb_cue(ctx: SentenceContext) -> None:
         cue = ctx.lex.cue_at(tok)
         if cue is None or any(i in ctx.used_cues for i in cue.tokens):
             continue
+        if fold(cue.text) in ctx.lex.quote_only:
+            continue  # "a lancé une offensive": speech only beside a quote
         verb = tok
-        speaker = subject_of(verb, cue.tokens)
+        agent = passive_agent(verb, ctx)
+        patient: list[Token] = []
+        if agent is not None:
+            # "la proposition a été qualifiée d'« ultimatum » par Kiev": the agent speaks
+            speaker = agent
+            for child in verb.children:
+                if child.dep_ in {"nsubj:pass", "nsubj"} and child.i < verb.i:
+                    patient = phrase_of(child)
+        else:
+            speaker = subject_of(verb, cue.tokens)
         speaker_from_selon = speaker is None
         exclude: set[int] = set()
         if speaker is not None:
             exclude |= {t.i for t in phrase_of(speaker)}
+            if agent is not None:
+                exclude |= {c.i for c in speaker.children if c.dep_ == "case"}
         exclude |= {i for i in cue.tokens if ctx.sent.doc[i].pos_ in {"VERB", "AUX"}}
         addressee = addressee_of(verb, ctx, cue.tokens)
         content_heads = [verb, *(ctx.sent.doc[i] for i in cue.tokens if i != verb.i)]
@@ -688,6 +921,11 @@ def verb_cue(ctx: SentenceContext) -> None:
             t = ctx.sent.doc[i]
             if t.pos_ in {"NOUN", "ADJ"} and t.i > verb.i:
                 content.extend(subtree_tokens(t, member_of(exclude)))
+        content = patient + content
+        if not content and speaker is not None and verb.dep_ in {"acl", "acl:relcl", "nmod"}:
+            # the parser lost the verb in an adverbial phrase ("a en revanche rejeté l'idée"):
+            # what follows it, to the end of the sentence, is its complement
+            content = [t for t in ctx.sent if t.i > verb.i and not t.is_space]
         seen: set[int] = set()
         uniq = [t for t in content if not (t.i in seen or seen.add(t.i))]  # type: ignore[func-returns-value]  # set.add returns None: the idiom dedupes in order
         needs = ctx.lex.requires.get(fold(cue.text))
@@ -790,7 +1028,9 @@ def according_to(ctx: SentenceContext) -> None:
 RULE_ORDER = (
     "direct_quote_after",
     "direct_quote_colon",
+    "quote_incise",
     "nested_attribution",
+    "incise",
     "verb_cue",
     "according_to",
 )

@@ -148,3 +148,140 @@ class TestKindsFromWords:
             "Moscou était prêt à poursuivre les contacts.",
         )
         assert found[0].kind == "statement" and "Moscou" not in found[0].content
+
+
+class TestIncises:
+    def test_incise_after_a_clause(self, extractor: ClaimExtractor) -> None:
+        c = last(
+            extractor,
+            "L'entretien a duré près de deux heures, a affirmé le porte-parole du Kremlin, "
+            "Dmitri Peskov.",
+        )
+        assert (c.speaker_actor, c.cue, c.direct) == ("Dmitri Peskov", "affirmer", False)
+        assert c.content == "L'entretien a duré près de deux heures"
+
+    def test_incise_in_the_middle(self, extractor: ClaimExtractor) -> None:
+        c = last(
+            extractor,
+            "Vladimir Poutine a parlé aux diplomates. S'il obtient des garanties, a-t-il "
+            "assuré, la Russie cessera le feu.",
+        )
+        assert c.speaker_actor == "Vladimir Poutine"
+        assert c.content.startswith("S'il obtient des garanties") and "cessera le feu" in c.content
+        assert "assuré" not in c.content
+
+    def test_a_cue_with_its_own_object_is_not_an_incise(self, extractor: ClaimExtractor) -> None:
+        c = last(
+            extractor,
+            "La présidente de la Commission, Ursula von der Leyen, a annoncé un nouveau paquet.",
+        )
+        assert c.content == "un nouveau paquet" and c.speaker_actor == "Ursula von der Leyen"
+
+    def test_incise_inside_a_quote(self, extractor: ClaimExtractor) -> None:
+        c = last(
+            extractor,
+            "Marco Rubio a parlé à la presse. « Nous allons présenter cette offre, a-t-il "
+            "poursuivi, et nous espérons une réponse rapide. »",
+        )
+        assert (c.speaker_actor, c.direct) == ("Marco Rubio", True)
+        assert c.content == "Nous allons présenter cette offre et nous espérons une réponse rapide."
+
+    def test_incise_ending_a_first_sentence_of_a_quote(self, extractor: ClaimExtractor) -> None:
+        c = last(
+            extractor,
+            "« L'idée est juste, a déclaré le président russe. Mais il reste des questions. »",
+        )
+        assert (c.speaker_actor, c.direct) == ("Vladimir Poutine", True)
+        assert c.content.startswith("L'idée est juste") and c.content.endswith("des questions.")
+
+    def test_pronoun_after_a_quote_whose_subject_is_inside(
+        self, extractor: ClaimExtractor
+    ) -> None:
+        c = last(
+            extractor,
+            "Michel Barnier a parlé. « La véritable menace, c'est notre dette », a-t-il déclaré.",
+        )
+        assert c.speaker == "Michel Barnier" and c.direct
+
+
+class TestHardParses:
+    def test_present_participle_shares_the_subject(self, extractor: ClaimExtractor) -> None:
+        found = claims(
+            extractor,
+            "Le porte-parole du Kremlin a averti qu'il ne fallait rien anticiper, précisant "
+            "que Moscou attendait des détails.",
+        )
+        assert [c.speaker_actor for c in found] == ["Dmitri Peskov", "Dmitri Peskov"]
+        assert "Moscou attendait des détails" in found[1].content
+        assert "précisant" not in found[0].content
+
+    def test_passive_with_an_agent(self, extractor: ClaimExtractor) -> None:
+        c = last(
+            extractor,
+            "La proposition a été qualifiée d'« ultimatum » par Volodymyr Zelensky.",
+        )
+        assert (c.speaker_actor, c.kind) == ("Volodymyr Zelensky", "accusation")
+        assert "proposition" in c.content and "ultimatum" in c.content
+
+    def test_adverbial_phrase_between_auxiliary_and_participle(
+        self, extractor: ClaimExtractor
+    ) -> None:
+        c = last(
+            extractor,
+            "Le président russe a en revanche rejeté l'idée d'un cessez-le-feu complet.",
+        )
+        assert (c.speaker_actor, c.kind) == ("Vladimir Poutine", "denial")
+        assert "cessez-le-feu complet" in c.content
+
+
+class TestWhatIsNotAClaim:
+    def test_a_cue_inside_reported_content_is_not_a_second_claim(
+        self, extractor: ClaimExtractor
+    ) -> None:
+        found = claims(
+            extractor,
+            "Sergueï Lavrov a affirmé que Moscou n'accepterait aucun déploiement de troupes.",
+        )
+        assert [c.cue for c in found] == ["affirmer"]
+
+    def test_a_noun_read_as_a_verb_is_no_cue(self, extractor: ClaimExtractor) -> None:
+        found = claims(
+            extractor,
+            "Guido Crosetto a rejeté une offre qui revient à demander à Kiev de capituler.",
+        )
+        assert [c.cue for c in found] == ["rejeter"]
+
+    def test_quote_only_cue_without_a_quote(self, extractor: ClaimExtractor) -> None:
+        assert claims(extractor, "L'armée russe a lancé une offensive près de Koursk.") == []
+        c = last(extractor, "« La prochaine fois, à Moscou », a lancé Vladimir Poutine.")
+        assert c.direct and c.cue == "lancer"
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "La déclaration de Washington a été publiée dans la nuit.",
+            "Les sanctions annoncées mardi entreront en vigueur jeudi.",
+            "Un accord a été signé avec la Moldavie.",
+            "La proposition de trêve acceptée par Kiev a été transmise à Moscou.",
+        ],
+    )
+    def test_cue_words_that_tell_no_claim(self, extractor: ClaimExtractor, text: str) -> None:
+        assert claims(extractor, text) == []
+
+
+class TestConditionalWarning:
+    def test_conditional_consequence_is_a_warning(self, extractor: ClaimExtractor) -> None:
+        c = last(
+            extractor,
+            "Antony Blinken a répété que toute incursion entraînerait une réponse sévère.",
+            JAN_2022,
+        )
+        assert c.kind == "warning"
+
+    def test_a_plain_conditional_is_not(self, extractor: ClaimExtractor) -> None:
+        c = last(
+            extractor,
+            "Sergueï Lavrov a estimé que les sanctions ne feraient pas plier la Russie.",
+            JAN_2022,
+        )
+        assert c.kind == "statement"
