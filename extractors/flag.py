@@ -10,8 +10,12 @@ answers two questions separately, because each alone misleads:
 * what: is diplomacy the subject, or a closing line of a battlefield report, a sports story,
   a prisoner swap? Diplomacy terms are weighed against battlefield and off-topic terms.
 
-The title counts more than the lead, the lead more than the tail; all weights, term lists and
-the threshold are in `config/flag.toml` (see its header for the formula).
+Real pages are long and mixed (live blogs, related links, a closing paragraph on another
+story), so the title counts more than the lead and the lead more than the tail, which fades
+with the distance; "Lire aussi" lines are ignored; a repeated word adds less each time; and
+what the head of the page (title and first lines) is about can carry the story whatever its
+tail adds. All weights, term lists and the threshold are in `config/flag.toml` (see its header
+for the formula).
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ class _Compiled:
     weights: dict[str, float]
     side_of_code: dict[str, str]
     other_codes: frozenset[str]
+    skip: re.Pattern[str] | None  # lines that belong to other articles ("Lire aussi : ...")
     settings: dict[str, Any] = field(repr=False)
 
     def lookup(self, key: str) -> tuple[str, str] | None:
@@ -86,15 +91,23 @@ def _compile(settings: dict[str, Any]) -> _Compiled:
             add(category, str(phrase))
     adjectives = settings.get("adjectives", {})
     weights["adjective"] = float(adjectives.get("weight", 0.5))
-    for side in (*SIDES, "other"):
-        for phrase in adjectives.get(side, []):
-            add(f"adj:{side}", str(phrase))
+    for sides, phrases in adjectives.items():
+        # "West+UKR": a compound adjective ("américano-ukrainien") names both sides
+        if sides != "weight" and all(s in (*SIDES, "other") for s in sides.split("+")):
+            for phrase in phrases:
+                add(f"adj:{sides}", str(phrase))
     keys = [*exact, *(stem + "*" for stem in stems)]
     regex = re.compile(rf"(?<![\w\-])(?:{trie_pattern(keys)})(?![\w\-])")
     side_of_code = {
         code: side for side in SIDES for code in settings.get("sides", {}).get(side, [])
     } or {"USA": "West", "NATO": "West", "EU": "West", "RUS": "RUS", "UKR": "UKR"}
     other_codes = frozenset(settings.get("other", {}).get("codes", []))
+    prefixes = [phrase_key(p) for p in settings.get("skip_lines", [])]
+    skip = (
+        re.compile(rf"^[^\w\n]*(?:{trie_pattern(prefixes)})(?![\w\-]).*$", re.MULTILINE)
+        if prefixes
+        else None
+    )
     compiled = _Compiled(
         regex,
         exact,
@@ -103,6 +116,7 @@ def _compile(settings: dict[str, Any]) -> _Compiled:
         weights,
         side_of_code,
         other_codes,
+        skip,
         settings,
     )
     _CACHE[id(settings)] = compiled
@@ -117,6 +131,23 @@ def _lead_end(text: str, settings: dict[str, Any]) -> int:
     if len(breaks) >= paragraphs:
         return min(breaks[paragraphs - 1], 2 * chars)
     return chars
+
+
+def _drop_skipped_lines(text: str, norm: str, skip: re.Pattern[str] | None) -> tuple[str, str]:
+    """Blank out the lines that point to other articles, keeping every offset."""
+    if skip is None:
+        return text, norm
+    spans = [m.span() for m in skip.finditer(norm)]
+    if not spans:
+        return text, norm
+    parts, last = [], 0
+    for start, end in spans:
+        parts.append(text[last:start])
+        parts.append(" " * (end - start))
+        last = end
+    parts.append(text[last:])
+    blanked = "".join(parts)
+    return blanked, normalize(blanked)
 
 
 def flag_article(
@@ -136,20 +167,37 @@ def flag_article(
     w_title = float(position.get("title", 3.0))
     w_lead = float(position.get("lead", 1.5))
     w_body = float(position.get("body", 1.0))
-    lead_end = _lead_end(text, settings)
+    body_half = float(position.get("body_half_chars", 0.0))
+    decay = {c: float(v) for c, v in settings.get("repeat_decay", {}).items()}
     title = title or ""
+    text, norm_text = _drop_skipped_lines(text, normalize(text), compiled.skip)
+    lead_end = _lead_end(text, settings)
+
+    def weight(at: int | None) -> float:
+        """The weight of a hit: in the title, the lead, or further down the body."""
+        if at is None:
+            return w_title
+        if at < lead_end:
+            return w_lead
+        if body_half <= 0:
+            return w_body
+        # far down a long page (live blog entries, related stories) counts less
+        return w_body * body_half / (body_half + at - lead_end)
 
     side_weight: dict[str, float] = defaultdict(float)
+    head: dict[str, float] = defaultdict(float)  # cats, over the title and the first lines
+    head_end = int(settings.get("head_chars", 0))
     agents: set[str] = set()  # sides named by an actor that can act, not only as a place
     codes: dict[str, float] = defaultdict(float)
     title_names: list[str] = []
     other = 0.0
     cats: dict[str, float] = defaultdict(float)
     cues: dict[str, float] = defaultdict(float)
+    seen: dict[tuple[str, str], int] = defaultdict(int)
 
-    for part, weight_at in ((title, None), (text, lead_end)):
+    for part, norm, in_title in ((title, normalize(title), True), (text, norm_text, False)):
         for mention in actors.find(part, published):
-            w = w_title if weight_at is None else (w_lead if mention.start < weight_at else w_body)
+            w = weight(None if in_title else mention.start)
             code = mention.country or (mention.actor.country if mention.actor else None)
             if code is None:
                 continue
@@ -157,48 +205,86 @@ def flag_article(
             side = compiled.side_of_code.get(code)
             if side is not None:
                 side_weight[side] += w
+                if in_title or mention.start < head_end:
+                    head["side:" + side] += w
                 # "en Ukraine" is a place; "Kiev", "le Kremlin", "Lavrov" act
                 if mention.how != "name" or (mention.actor and mention.actor.kind != "country"):
                     agents.add(side)
             elif code in compiled.other_codes:
                 other += w
-            if weight_at is None:
+                if in_title or mention.start < head_end:
+                    head["other"] += w
+            if in_title:
                 label = mention.actor.name if mention.actor else mention.text
                 if label not in title_names:
                     title_names.append(label)
-        norm = normalize(part)
         for match in compiled.regex.finditer(norm):
             hit = compiled.lookup(phrase_key(match.group()))
             if hit is None:
                 continue
             category, label = hit
-            w = w_title if weight_at is None else (w_lead if match.start() < weight_at else w_body)
+            w = weight(None if in_title else match.start())
             if category.startswith("adj:"):
-                side = category[4:]
-                if side == "other":
-                    other += w * compiled.weights["adjective"]
-                else:
-                    side_weight[side] += w * compiled.weights["adjective"]
+                for side in category[4:].split("+"):
+                    if side == "other":
+                        other += w * compiled.weights["adjective"]
+                        if in_title or match.start() < head_end:
+                            head["other"] += w * compiled.weights["adjective"]
+                    else:
+                        side_weight[side] += w * compiled.weights["adjective"]
+                        if in_title or match.start() < head_end:
+                            head["side:" + side] += w * compiled.weights["adjective"]
                 continue
+            # the same word again adds less: one repeated word is not a story
+            repeats = seen[category, label]
+            seen[category, label] += 1
+            w *= decay.get(category, 1.0) ** repeats
             cats[category] += w * compiled.weights[category]
+            if in_title or match.start() < head_end:
+                head[category] += w * compiled.weights[category]
             if category in ("diplomacy", "speech"):
                 cues[label.lower()] += w
 
     min_side = float(settings.get("min_side_weight", 1.0))
-    present = [s for s in SIDES if side_weight[s] >= min_side]
+    present = [s for s in ("West", "RUS") if side_weight[s] >= min_side]
+    ukraine = side_weight["UKR"]
+    need = min_side
+    if {"West", "RUS"} <= agents.intersection(present) and ukraine > other:
+        # Washington and Moscou both act: a hint of Ukraine ("les militaires ukrainiens", the
+        # Donbass) says which war, unless another theatre weighs more (Iran, Gaza)
+        need = min(need, float(settings.get("min_ukraine_hint", min_side)))
+    if ukraine >= need and (
+        head_end <= 0
+        or head["side:UKR"] >= need
+        # Ukraine only in a page's tail (a sidebar, a later live-blog entry) is not what the
+        # story is about, unless the body keeps coming back to it
+        or ukraine >= float(settings.get("min_ukraine_outside_head", 3.0))
+    ):
+        present.append("UKR")
     gate_cfg = settings.get("gate", {})
+    acting = agents.intersection(present)
     if "UKR" not in present:
         gate = float(gate_cfg.get("no_ukraine", 0.1))
-    elif len(present) < 2 or len(agents.intersection(present)) < 2:
-        # one side, or a conflict that is only a backdrop: nobody on two sides acts
+    elif len(present) < 2 or not acting or acting == {"UKR"}:
+        # one side, or a conflict that is only a backdrop: nobody but Ukraine acts
         gate = float(gate_cfg.get("one_side", 0.25))
+    elif len(acting) < 2:
+        # Washington or Moscou acts about the war in Ukraine ("un plan de paix pour l'Ukraine")
+        gate = float(gate_cfg.get("one_actor", 0.25))
     else:
         gate = 1.0
     diplomacy = cats["diplomacy"] + cats["speech"]
-    negative = sum(cats[c] for c in _NEGATIVE) + other * float(
-        settings.get("other", {}).get("weight", 0.6)
-    )
+    other_weight = float(settings.get("other", {}).get("weight", 0.6))
+    negative = sum(cats[c] for c in _NEGATIVE) + other * other_weight
     share = diplomacy / (diplomacy + negative) if diplomacy + negative > 0 else 0.0
+    if head_end > 0:
+        # what the title and the first lines are about decides, whatever a live blog or a
+        # page's tail adds further down; the whole page decides when its head is silent
+        head_for = head["diplomacy"] + head["speech"]
+        head_against = sum(head[c] for c in _NEGATIVE) + head["other"] * other_weight
+        if head_for + head_against > 0:
+            head_share = head_for / (head_for + head_against)
+            share = max(share, head_share)
     half = float(settings.get("strength_half", 3.0))
     strength = diplomacy / (diplomacy + half) if diplomacy > 0 else 0.0
     score = max(0.0, min(1.0, gate * share * strength))

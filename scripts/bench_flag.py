@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Time `flag_article` per article: it runs on every article, so it must stay cheap.
 
-Texts: our dev set (tests/devset/dev.jsonl) and, where present, the real pages of
+Texts: our dev and held-out sets (tests/devset/*.jsonl) and, where present, the real pages of
 ../shared/corpus/pages, extracted once up front with trafilatura (only the flag is timed).
 
     .venv/bin/python scripts/bench_flag.py [--repeat N] [--show]
@@ -30,9 +30,10 @@ from extractors.flag import flag_article  # noqa: E402
 SHARED = ROOT.parent / "shared"
 
 
-def load_devset() -> list[tuple[str, str | None, str, date | None]]:
-    docs = []
-    for line in (ROOT / "tests" / "devset" / "dev.jsonl").read_text(encoding="utf-8").splitlines():
+def load_devset(name: str = "dev") -> list[tuple[str, str | None, str, date | None]]:
+    docs: list[tuple[str, str | None, str, date | None]] = []
+    path = ROOT / "tests" / "devset" / f"{name}.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             d = json.loads(line)
             docs.append((d["id"], d["title"], d["text"], date.fromisoformat(d["published"])))
@@ -74,7 +75,7 @@ def main() -> int:
     with (ROOT / "config" / "flag.toml").open("rb") as fh:
         settings = tomllib.load(fh)
 
-    sources = {"devset": load_devset(), "corpus": load_corpus()}
+    sources = {"devset": load_devset(), "heldout": load_devset("heldout"), "corpus": load_corpus()}
     everything: list[float] = []
     for name, docs in sources.items():
         if not docs:

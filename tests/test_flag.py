@@ -145,3 +145,60 @@ def test_seed_is_flagged_with_usa_rus_ukr(actors: ActorIndex, settings: dict[str
     actors_reason = next(r for r in result.reasons if r.startswith("actors: "))
     for code in ("USA", "RUS", "UKR"):
         assert code in actors_reason
+
+
+def test_related_links_and_a_distant_tail_do_not_make_the_story(
+    actors: ActorIndex, settings: dict[str, Any]
+) -> None:
+    text = (
+        "Des frappes de drones russes ont visé Odessa dans la nuit, faisant deux morts.\n"
+        "L'armée ukrainienne affirme avoir abattu trente drones au-dessus de la région.\n"
+        + "Les secouristes fouillent les décombres d'un immeuble touché. "
+        * 30
+        + "\nLire aussi : Trump et Poutine conviennent d'un sommet sur la paix en Ukraine\n"
+        "A Washington, le secrétaire d'Etat a évoqué des négociations avec Moscou."
+    )
+    result = flag(actors, settings, "Attaque de drones sur Odessa", text, "2025-03-01")
+    assert not result.relevant
+    assert not any("sommet" in r for r in result.reasons if r.startswith("cues: "))
+
+
+def test_a_diplomacy_head_survives_a_long_live_blog_tail(
+    actors: ActorIndex, settings: dict[str, Any]
+) -> None:
+    head = (
+        "Le secrétaire d'Etat américain a rencontré son homologue russe à Riyad pour des "
+        "négociations sur un cessez-le-feu en Ukraine; Kiev réclame des garanties de sécurité.\n"
+        "Le Kremlin a salué un dialogue « constructif » et une nouvelle rencontre est prévue.\n"
+    )
+    tail = "".join(
+        f"{9 + i % 10} h {10 + i} – {entry}\n"
+        for i, entry in enumerate(
+            [
+                "Le match de Ligue 1 prévu ce soir à Marseille a été reporté, la préfecture "
+                "invoquant des risques de débordements autour du stade Vélodrome.",
+                "Les vents ont atteint 150 km/h sur la pointe du Finistère, où des milliers de "
+                "foyers restent privés d'électricité depuis la veille au soir.",
+                "L'inflation a ralenti en janvier dans la zone euro, selon Eurostat, qui note "
+                "une baisse des prix de l'énergie pour le troisième mois consécutif.",
+                "Le festival de la bande dessinée d'Angoulême a dévoilé son palmarès, salué "
+                "par un public nombreux malgré la pluie et les grèves de trains.",
+            ]
+            * 8
+        )
+    )
+    result = flag(actors, settings, "Washington et Moscou négocient à Riyad", head + tail, None)
+    assert result.relevant
+
+
+def test_a_hint_of_ukraine_is_enough_when_washington_and_moscow_both_act(
+    actors: ActorIndex, settings: dict[str, Any]
+) -> None:
+    text = (
+        "Le Kremlin attend des détails sur la proposition américaine de cessez-le-feu. "
+        "L'émissaire américain est attendu à Moscou. Selon le conseiller diplomatique du "
+        "Kremlin, une trêve offrirait un répit aux militaires ukrainiens."
+    )
+    assert flag(actors, settings, None, text, "2025-03-13").relevant
+    gaza = text.replace("aux militaires ukrainiens", "au Hamas à Gaza")
+    assert not flag(actors, settings, None, gaza, "2025-03-13").relevant
