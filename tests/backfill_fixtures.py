@@ -111,8 +111,9 @@ ARTICLES: dict[str, dict[str, Any]] = {
             "Le président américain Joe Biden a menacé mardi la Russie de sanctions économiques "
             "sévères en cas d'invasion de l'Ukraine, lors d'un entretien de deux heures avec "
             "Vladimir Poutine.",
-            "Le président russe a demandé des garanties juridiques contre tout élargissement de "
-            "l'Otan, a indiqué le Kremlin dans un communiqué publié à l'issue de l'appel.",
+            "Vladimir Poutine a demandé des garanties juridiques contre tout élargissement de "
+            "l'Otan vers l'Est.",
+            "Le Kremlin a publié un communiqué à l'issue de l'appel.",
             "« Les États-Unis se tiennent aux côtés de l'Ukraine », a déclaré Joe Biden.",
         ],
     },
