@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -47,15 +46,11 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, Protocol, TextIO
 from zoneinfo import ZoneInfo
 
-# isort: off
-from flows import prefect_setup  # noqa: F401  # must precede the first prefect import
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
-
-# isort: on
 
 from extractors.archive import (
     ArchiveError,
@@ -115,9 +110,6 @@ MAX_SITEMAP_DEPTH = 3
 
 #: Sitemaps kept in memory for the length of a backfill (the month's sitemap serves 30 dates).
 SITEMAP_CACHE_SIZE = 32
-
-# What a failed page fetch leaves in articles.error: HTTPStatusError's "url: HTTP 404".
-_GONE = re.compile(r"HTTP (404|410)$")
 
 
 class BackfillError(DiplowatchError):
@@ -426,12 +418,9 @@ def find_archived_pages(
 
 def gone_pages(db_path: str, run_id: str, items: Sequence[FeedItem]) -> list[FeedItem]:
     """The items this run stored as failed because their live page answered 404 or 410."""
-    by_url = {item.url: item for item in items}
     with storage_db.session(db_path, wait=WRITE_WAIT) as con:
-        rows = con.execute(
-            "SELECT url, error FROM articles WHERE run_id = ? AND status = 'failed'", [run_id]
-        ).fetchall()
-    return [by_url[url] for url, error in rows if url in by_url and _GONE.search(error or "")]
+        gone = writes.failed_in_run(con, run_id, (404, 410))
+    return [item for item in items if item.url in gone]
 
 
 # -- progress ------------------------------------------------------------------------------------

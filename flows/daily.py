@@ -24,7 +24,7 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from extractors.errors import DiplowatchError
+from extractors.errors import DiplowatchError, HTTPStatusError
 from extractors.feeds import parse_feed
 from extractors.pipeline import FetchedPage
 from extractors.records import FeedItem, ProcessedArticle
@@ -234,7 +234,12 @@ async def _fetch_pages(
                 res = await http.fetch(client, item.link, settings=settings, limiter=limiter)
             except DiplowatchError as exc:
                 return ProcessedArticle(
-                    item=item, status="failed", fetched_at=datetime.now(UTC), error=str(exc)
+                    item=item,
+                    status="failed",
+                    fetched_at=datetime.now(UTC),
+                    # a 404 or 410 tells a backfill to look for the archived copy
+                    http_status=exc.status if isinstance(exc, HTTPStatusError) else None,
+                    error=str(exc),
                 )
             return FetchedPage(item, res.content, datetime.now(UTC), res.status, res.content_type)
 

@@ -21,14 +21,11 @@ from datetime import UTC, date, datetime, time
 from itertools import islice
 from typing import Any
 
-# isort: off
-from flows import prefect_setup  # noqa: F401  # must precede the first prefect import
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-# isort: on
 from extractors.errors import InputError
 from extractors.pipeline import FetchedPage
 from extractors.records import FeedItem, ProcessedArticle

@@ -215,6 +215,18 @@ def known_urls(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> set[str]:
     return {row[0] for row in rows}
 
 
+def failed_in_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, http_statuses: Iterable[int]
+) -> set[str]:
+    """URLs this run stored as failed with one of these final HTTP statuses (404, 410: gone)."""
+    rows = con.execute(
+        "SELECT url FROM articles WHERE run_id = ? AND status = 'failed'"
+        " AND http_status IN (SELECT unnest(?::INTEGER[]))",
+        [run_id, list(http_statuses)],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
 def _article_row(
     pa: ProcessedArticle, *, run_id: str, run_date: date | None, attempts: int
 ) -> list[Any]:
