@@ -10,6 +10,12 @@ answers two questions separately, because each alone misleads:
 * what: is diplomacy the subject, or a closing line of a battlefield report, a sports story,
   a prisoner swap? Diplomacy terms are weighed against battlefield and off-topic terms.
 
+Two rules cover what real news does with these two questions: after the invasion (the flag
+knows the article's date), the West's sanctions on Russia are about the war even where Ukraine
+is never named ("sa guerre"); and many different diplomatic acts by two sides acting (a threat,
+a condemnation, a call, sanctions) outweigh the war's facts around them (an invasion day, an
+anniversary, arms deliveries).
+
 Real pages are long and mixed (live blogs, related links, a closing paragraph on another
 story), so the title counts more than the lead and the lead more than the tail, which fades
 with the distance; "Lire aussi" lines are ignored; a repeated word adds less each time; and
@@ -150,6 +156,40 @@ def _drop_skipped_lines(text: str, norm: str, skip: re.Pattern[str] | None) -> t
     return blanked, normalize(blanked)
 
 
+def _implied_ukraine(
+    settings: dict[str, Any],
+    published: date | None,
+    present: list[str],
+    agents: set[str],
+    cues: dict[str, float],
+    side_weight: dict[str, float],
+    other: float,
+) -> str:
+    """Why the war in Ukraine is the topic though Ukraine is not named, or "".
+
+    After the invasion, sanctions and other measures the West takes against Russia are about
+    that war ("un 18e paquet de sanctions contre Moscou", "sa guerre"), unless another theatre
+    weighs on the story (Moldova, Iran, Georgia).
+    """
+    cfg = settings.get("implied_ukraine", {})
+    since = cfg.get("since")
+    if not since or published is None or "UKR" in present or "RUS" not in present:
+        return ""
+    if "West" not in agents.intersection(present):
+        return ""
+    start = since if isinstance(since, date) else date.fromisoformat(str(since))
+    if published < start:
+        return ""
+    labels = [str(t).rstrip("*").lower() for t in cfg.get("measures", [])]
+    found = [label for label in labels if cues.get(label, 0.0) > 0]
+    weight = sum(cues.get(label, 0.0) for label in labels)
+    if weight < float(cfg.get("min_weight", 2.0)):
+        return ""
+    if other >= float(cfg.get("max_other_share", 0.25)) * side_weight["RUS"]:
+        return ""
+    return f"Western {', '.join(found[:3])} against Russia after {start.isoformat()}"
+
+
 def flag_article(
     title: str | None,
     text: str,
@@ -193,6 +233,7 @@ def flag_article(
     other = 0.0
     cats: dict[str, float] = defaultdict(float)
     cues: dict[str, float] = defaultdict(float)
+    head_cues: set[str] = set()  # distinct diplomacy and speech terms in the head
     seen: dict[tuple[str, str], int] = defaultdict(int)
 
     for part, norm, in_title in ((title, normalize(title), True), (text, norm_text, False)):
@@ -244,6 +285,8 @@ def flag_article(
                 head[category] += w * compiled.weights[category]
             if category in ("diplomacy", "speech"):
                 cues[label.lower()] += w
+                if in_title or match.start() < head_end or head_end <= 0:
+                    head_cues.add(label.lower())
 
     min_side = float(settings.get("min_side_weight", 1.0))
     present = [s for s in ("West", "RUS") if side_weight[s] >= min_side]
@@ -261,6 +304,10 @@ def flag_article(
         or ukraine >= float(settings.get("min_ukraine_outside_head", 3.0))
     ):
         present.append("UKR")
+    other_weight = float(settings.get("other", {}).get("weight", 0.6))
+    implied = _implied_ukraine(settings, published, present, agents, cues, side_weight, other)
+    if implied:
+        present.append("UKR")
     gate_cfg = settings.get("gate", {})
     acting = agents.intersection(present)
     if "UKR" not in present:
@@ -273,15 +320,25 @@ def flag_article(
         gate = float(gate_cfg.get("one_actor", 0.25))
     else:
         gate = 1.0
+    if implied:
+        # an implied war is weaker evidence than a named one
+        gate = min(gate, float(settings.get("implied_ukraine", {}).get("gate", 1.0)))
     diplomacy = cats["diplomacy"] + cats["speech"]
-    other_weight = float(settings.get("other", {}).get("weight", 0.6))
-    negative = sum(cats[c] for c in _NEGATIVE) + other * other_weight
+    varied = settings.get("varied_cues", {})
+    discount = {c: 1.0 for c in _NEGATIVE}
+    min_distinct = int(varied.get("min_distinct", 0))
+    if 0 < min_distinct <= len(head_cues) and "UKR" in present and len(acting) >= 2:
+        # many different diplomatic acts by two sides acting (a threat, a condemnation, a
+        # call, sanctions): the war's facts around them are the backdrop, not the subject
+        for c in varied.get("categories", ["battlefield"]):
+            discount[c] = float(varied.get("factor", 1.0))
+    negative = sum(cats[c] * discount[c] for c in _NEGATIVE) + other * other_weight
     share = diplomacy / (diplomacy + negative) if diplomacy + negative > 0 else 0.0
     if head_end > 0:
         # what the title and the first lines are about decides, whatever a live blog or a
         # page's tail adds further down; the whole page decides when its head is silent
         head_for = head["diplomacy"] + head["speech"]
-        head_against = sum(head[c] for c in _NEGATIVE) + head["other"] * other_weight
+        head_against = sum(head[c] * discount[c] for c in _NEGATIVE) + head["other"] * other_weight
         if head_for + head_against > 0:
             head_share = head_for / (head_for + head_against)
             share = max(share, head_share)
@@ -294,6 +351,10 @@ def flag_article(
     main = [c for c in ("USA", "RUS", "UKR", "NATO", "EU") if c in codes]
     reasons = [f"actors: {', '.join(main + [c for c in shown if c not in main]) or 'none'}"]
     reasons.append(f"sides: {', '.join(present) or 'none'}")
+    if implied:
+        reasons.append(f"Ukraine implied: {implied}")
+    if any(f < 1.0 for f in discount.values()):
+        reasons.append(f"varied diplomacy: {len(head_cues)} cues outweigh the war's facts")
     if cues:
         top = sorted(cues, key=lambda c: -cues[c])[:6]
         reasons.append(f"cues: {', '.join(top)}")

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Time `flag_article` per article: it runs on every article, so it must stay cheap.
 
-Texts: our dev and held-out sets (tests/devset/*.jsonl) and, where present, the real pages of
-../shared/corpus/pages, extracted once up front with trafilatura (only the flag is timed).
+Texts: our dev, held-out and fresh sets, the claims set (tests/devset/) and, where present, the
+real pages of ../shared/corpus/pages, extracted once up front with trafilatura (only the flag
+is timed).
 
     .venv/bin/python scripts/bench_flag.py [--repeat N] [--show]
 
@@ -36,7 +37,8 @@ def load_devset(name: str = "dev") -> list[tuple[str, str | None, str, date | No
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             d = json.loads(line)
-            docs.append((d["id"], d["title"], d["text"], date.fromisoformat(d["published"])))
+            published = date.fromisoformat(d["published"]) if d.get("published") else None
+            docs.append((d["id"], d.get("title"), d["text"], published))
     return docs
 
 
@@ -75,7 +77,13 @@ def main() -> int:
     with (ROOT / "config" / "flag.toml").open("rb") as fh:
         settings = tomllib.load(fh)
 
-    sources = {"devset": load_devset(), "heldout": load_devset("heldout"), "corpus": load_corpus()}
+    sources = {
+        "devset": load_devset(),
+        "heldout": load_devset("heldout"),
+        "fresh": load_devset("fresh"),
+        "claims": load_devset("claims/docs"),
+        "corpus": load_corpus(),
+    }
     everything: list[float] = []
     for name, docs in sources.items():
         if not docs:

@@ -202,3 +202,42 @@ def test_a_hint_of_ukraine_is_enough_when_washington_and_moscow_both_act(
     assert flag(actors, settings, None, text, "2025-03-13").relevant
     gaza = text.replace("aux militaires ukrainiens", "au Hamas à Gaza")
     assert not flag(actors, settings, None, gaza, "2025-03-13").relevant
+
+
+def test_sanctions_on_russia_imply_the_war_after_the_invasion(
+    actors: ActorIndex, settings: dict[str, Any]
+) -> None:
+    title = "Les Vingt-Sept adoptent un nouveau paquet de sanctions contre la Russie"
+    text = (
+        "L'Union européenne a adopté mardi de nouvelles sanctions contre Moscou, visant des "
+        "banques et des exportateurs de pétrole. « Plus longtemps la Russie mène sa guerre, plus "
+        "notre réponse sera dure », a déclaré la cheffe de la diplomatie européenne. Le Kremlin a "
+        "dénoncé des mesures « illégitimes » et promis une riposte."
+    )
+    after = flag(actors, settings, title, text, "2024-06-24")
+    assert after.relevant
+    assert any(r.startswith("Ukraine implied: ") for r in after.reasons)
+    # before the invasion, sanctions on Russia can be about anything (hackers, an opponent)
+    assert not flag(actors, settings, title, text, "2021-04-15").relevant
+    # another theatre named: the measures are about it
+    moldova = text.replace("mène sa guerre", "déstabilise la Moldavie") + (
+        " Chisinau a salué la décision; la présidente moldave dénonce une tentative de putsch "
+        "orchestrée depuis Moscou en Moldavie."
+    )
+    assert not flag(actors, settings, title, moldova, "2024-06-24").relevant
+
+
+def test_many_diplomatic_acts_outweigh_the_war_around_them(
+    actors: ActorIndex, settings: dict[str, Any]
+) -> None:
+    text = (
+        "La Russie a lancé une attaque de grande ampleur; des explosions et des frappes de "
+        "missiles ont été signalées à Kiev. Vladimir Poutine a menacé de représailles quiconque "
+        "interférerait. Joe Biden a condamné une attaque injustifiée et annoncé des sanctions. "
+        "L'Otan a dénoncé un acte de guerre; Volodymyr Zelensky a appelé les alliés à l'aide."
+    )
+    result = flag(
+        actors, settings, "Invasion de l'Ukraine : condamnation unanime", text, "2022-02-24"
+    )
+    assert result.relevant
+    assert any(r.startswith("varied diplomacy: ") for r in result.reasons)
