@@ -35,13 +35,13 @@ from extractors.claims_rules import (
     fold,
     text_of,
 )
-from extractors.claims_speakers import SpeakerResolver, Who
+from extractors.claims_speakers import SpeakerResolver, Who, apposed_name
 from extractors.records import Claim
 
 if TYPE_CHECKING:
     from extractors.actors import ActorIndex
 
-EXTRACTOR_VERSION = "claims-3"
+EXTRACTOR_VERSION = "claims-4"
 
 # The rules read lemmas, morphology and the parse; named entities come from the ActorIndex.
 UNUSED_COMPONENTS = ("ner",)
@@ -95,7 +95,7 @@ class ClaimExtractor:
 
     # -- one parsed document -------------------------------------------------------------------
     def claims_of(self, doc: Doc, published: date | None) -> list[Claim]:
-        resolver = SpeakerResolver(self.actors, published, self.lex.conf)
+        resolver = SpeakerResolver(self.actors, published, self.lex.conf, doc.text)
         quotes = quotes_of(doc)
         out: list[Claim] = []
         seen: set[tuple[str | None, str, int]] = set()
@@ -133,7 +133,8 @@ class ClaimExtractor:
             return True
         # the actor must be the phrase's head, not a noun hung on it ("aux frontières de la Russie")
         head = tok.text.lower()
-        core = " ".join(t.text for t in tok.subtree if t.i <= tok.i or t.dep_ == "amod")
+        # the phrase less its clauses: "le département d'Etat", "le ministère russe de la Défense"
+        core = " ".join(t.text for t in tok.subtree if t.i <= tok.i or core_branch(t, tok))
         return any(head in m.text.lower() for m in self.actors.find(core, resolver.on) if m.country)
 
     def known(self, tok: Token, resolver: SpeakerResolver) -> bool:
@@ -142,8 +143,17 @@ class ClaimExtractor:
         return who is not None and bool(who.actor or who.country)
 
     def remember_subjects(self, ctx: SentenceContext, resolver: SpeakerResolver) -> None:
-        """Subjects of main clauses that name a person feed the pronoun history too."""
+        """Subjects of main clauses that name a person feed the pronoun history too; people
+        outside actors.toml named with a role anywhere are kept by surname."""
         for tok in ctx.sent:
+            if (
+                tok.lower_ in resolver.person_nouns
+                and tok.pos_ == "NOUN"
+                and apposed_name(tok) is not None
+            ):
+                named = resolver.resolve_token(tok, pronoun_ok=False)
+                if named is not None:
+                    resolver.remember_named(named)
             if tok.dep_ != "nsubj" or ctx.in_direct_quote(tok):
                 continue
             if tok.head.dep_ not in {"ROOT", "conj"} or tok.pos_ == "PRON":
@@ -251,6 +261,18 @@ class ClaimExtractor:
         return kind
 
 
+CLAUSE_BRANCHES = frozenset({"acl", "acl:relcl", "parataxis", "conj", "appos", "punct"})
+
+
+def core_branch(t: Token, head: Token) -> bool:
+    """Is `t` in the noun phrase of `head` proper, not in a clause, apposition or coordinate?"""
+    while t.i != head.i:
+        if t.dep_ in CLAUSE_BRANCHES or t.head.i == t.i:
+            return False
+        t = t.head
+    return True
+
+
 def drop_nested(candidates: list[Candidate]) -> list[Candidate]:
     """A cue inside another claim's reported content is part of that content, not a claim of
     its own: "X a affirmé que Moscou n'accepterait aucun ..." is X's claim only. (A quote's
@@ -262,10 +284,7 @@ def drop_nested(candidates: list[Candidate]) -> list[Candidate]:
     return [
         c
         for c in candidates
-        if c.direct
-        or c.verb is None
-        or c.family == "nested_attribution"
-        or c.verb.i not in inside
+        if c.direct or c.verb is None or c.family == "nested_attribution" or c.verb.i not in inside
     ]
 
 

@@ -283,12 +283,71 @@ def subject_of(verb: Token, partners: Iterable[int] = ()) -> Token | None:
     return subject_before_auxiliary(verb)
 
 
-AUXILIARIES = frozenset({"a", "ont", "avait", "avaient", "aura", "auront", "aurait", "est", "sont", "s'est", "était"})
+AUXILIARIES = frozenset(
+    {"a", "ont", "avait", "avaient", "aura", "auront", "aurait", "est", "sont", "s'est", "était"}
+)
 ADVERBIAL_GAP = 6  # tokens an adverbial phrase may hold between auxiliary and participle
 
 
 def is_present_participle(tok: Token) -> bool:
     return tok.morph.get("VerbForm", []) == ["Part"] and tok.morph.get("Tense", []) == ["Pres"]
+
+
+COORDINATORS = frozenset({"et", "mais", "puis", "ou"})
+
+
+def bare_participle(tok: Token) -> bool:
+    """ "a salué ... et appelé à ...", "a jugé ..., mais prévenu que ...": a past participle
+    coordinated with an earlier compound verb, its auxiliary left out (the parser often makes
+    it an adjective of the noun before)."""
+    if tok.morph.get("VerbForm", []) != ["Part"] or tok.morph.get("Tense", []) != ["Past"]:
+        return False
+    if any(c.dep_ in {"aux:tense", "aux:pass"} for c in tok.children):
+        return False
+    k = tok.i - 1
+    doc = tok.doc
+    while k > tok.sent.start and doc[k].pos_ == "ADV":
+        k -= 1
+    if k <= tok.sent.start or fold(doc[k].text) not in COORDINATORS:
+        return False
+    # an earlier auxiliary in the sentence carries the tense for both
+    return any(t.pos_ == "AUX" and t.dep_ == "aux:tense" for t in doc[tok.sent.start : k])
+
+
+def shares_subject(tok: Token) -> bool:
+    """A predicate without its own subject that leans on the previous one: a present
+    participle ("..., précisant que", "tout en réclamant") or a bare coordinated participle."""
+    if bare_participle(tok):
+        return True
+    if not is_present_participle(tok):
+        return False
+    return not any(c.dep_ in SUBJECT_DEPS for c in tok.children)
+
+
+NEGATIONS = frozenset({"pas", "jamais", "guère", "point"})
+
+
+def negated_without_object(verb: Token) -> bool:
+    """ "n'a pas commenté", "n'a jamais répondu": a negated cue with no complement says nothing
+    (unlike "n'a pas exclu que ...", which has one)."""
+    near = [verb, *(c for c in verb.children if c.dep_ in {"aux:tense", "aux:pass"})]
+    if not any(fold(c.text) in NEGATIONS for t in near for c in t.children):
+        return False
+    return not any(
+        c.dep_ in {"obj", "ccomp", "xcomp", "obl:arg", "csubj"} and c.i > verb.i
+        for c in verb.children
+    )
+
+
+def previous_speaker(tok: Token, ctx: SentenceContext) -> Token | None:
+    """The speaker of the closest claim whose cue comes before `tok` in the sentence."""
+    best: Candidate | None = None
+    for cand in ctx.candidates:
+        if cand.speaker is None or cand.verb is None or cand.verb.i >= tok.i:
+            continue
+        if best is None or best.verb is None or cand.verb.i > best.verb.i:
+            best = cand
+    return best.speaker if best is not None else None
 
 
 def subject_before_auxiliary(verb: Token) -> Token | None:
@@ -361,11 +420,14 @@ def passive_agent(verb: Token, ctx: SentenceContext) -> Token | None:
     # the agent hangs on the verb, or on its complement ("qualifiée d'« ultimatum » par X")
     near = [*verb.children, *(g for c in verb.children if c.i > verb.i for g in c.children)]
     for child in sorted(near, key=lambda t: t.i):
-        if child.i > verb.i and child.pos_ in {"PROPN", "NOUN"} and case_of(child) == "par":
-            if child.dep_ in {"obl:agent", "obl", "obl:arg", "obl:mod", "nmod"} and ctx.animate(
-                child
-            ):
-                return child
+        if (
+            child.i > verb.i
+            and child.pos_ in {"PROPN", "NOUN"}
+            and case_of(child) == "par"
+            and child.dep_ in {"obl:agent", "obl", "obl:arg", "obl:mod", "nmod"}
+            and ctx.animate(child)
+        ):
+            return child
     return None
 
 
@@ -523,8 +585,13 @@ def content_of(verb: Token, ctx: SentenceContext, exclude: set[int]) -> list[Tok
             return True
         if t.dep_ == "conj" and t.pos_ in {"VERB", "AUX"} and lex.cue_at(t) is not None:
             return True  # the second predicate of "a dénoncé ... et a demandé ..."
-        if t.dep_ in {"advcl", "conj", "acl"} and is_present_participle(t) and lex.cue_at(t):
-            return True  # "..., précisant que ...": a predicate of its own
+        if (
+            t.dep_ not in {"obj", "ccomp", "xcomp", "csubj"}
+            and t.i > verb.i
+            and shares_subject(t)
+            and lex.cue_at(t)
+        ):
+            return True  # "..., précisant que ...", "... et appelé à ...": a predicate of its own
         return t.dep_ == "cc" and t.head.dep_ == "conj" and t.head.i in exclude
 
     out: list[Token] = []
@@ -713,7 +780,9 @@ def incise_speaker(verb: Token, ctx: SentenceContext) -> tuple[Token, Token] | N
             if fold(t.text) in PRONOUN_SUBJECTS:
                 pronoun = t  # "..., ajoute-t-il"
     if any(
-        c.i > verb.i and c.dep_ in {"ccomp", "xcomp", "obj", "csubj"} and c.pos_ in {"VERB", "SCONJ"}
+        c.i > verb.i
+        and c.dep_ in {"ccomp", "xcomp", "obj", "csubj"}
+        and c.pos_ in {"VERB", "SCONJ"}
         for c in verb.children
     ):
         return None  # "..., a affirmé que ...": a cue with its own complement, not an incise
@@ -773,7 +842,7 @@ def quote_incise(ctx: SentenceContext) -> None:
             end = incise_end(tok, ctx, close)
             doc = tok.doc
             stop = doc[end] if end < len(doc) else None
-            if stop is not None and stop.text == "," :
+            if stop is not None and stop.text == ",":
                 cut = (comma.idx, stop.idx + 1)
             else:
                 cut = (comma.idx, stop.idx if stop is not None else span[1] - 1)
@@ -781,9 +850,7 @@ def quote_incise(ctx: SentenceContext) -> None:
             content = trim_content(content)
             if not content:
                 continue
-            cand = Candidate(
-                "quote_incise", cue, tok, speaker, content, True, span, cut=cut
-            )
+            cand = Candidate("quote_incise", cue, tok, speaker, content, True, span, cut=cut)
             src = source_of(tok, ctx.lex, cue.tokens)
             if src is not None:
                 cand.source = text_of(phrase_of(src, bare=True))
@@ -896,8 +963,16 @@ def verb_cue(ctx: SentenceContext) -> None:
             for child in verb.children:
                 if child.dep_ in {"nsubj:pass", "nsubj"} and child.i < verb.i:
                     patient = phrase_of(child)
+        elif shares_subject(verb) and previous_speaker(verb, ctx) is not None:
+            # "a averti ..., ajoutant que", "« ... », a dit X, précisant que", "et appelé à"
+            speaker = previous_speaker(verb, ctx)
         else:
             speaker = subject_of(verb, cue.tokens)
+            relative = any(c.lower_ == "qui" and c.dep_ in SUBJECT_DEPS for c in verb.children)
+            if speaker is not None and relative and not ctx.animate(speaker):
+                speaker = None  # "des livraisons d'armes qui menacent ...": things do not speak
+        if speaker is not None and negated_without_object(verb):
+            continue  # "le département d'Etat n'a pas commenté": nothing was said
         speaker_from_selon = speaker is None
         exclude: set[int] = set()
         if speaker is not None:

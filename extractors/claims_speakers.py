@@ -96,6 +96,7 @@ class Who:
     person: bool
     gender: str | None  # "Masc" / "Fem" when the text tells
     plural: bool = False
+    role: str | None = None  # the role noun a name was given with ("porte-parole")
 
 
 def clean_phrase(text: str) -> str:
@@ -138,7 +139,7 @@ def phrase_tokens(head: Token, *, keep_appos: bool) -> list[Token]:
 
 
 def _adjacent(a: Token, b: Token) -> bool:
-    """Next to each other, or separated by punctuation only ("le ministre polonais, Donald Tusk")."""
+    """Next to each other, or only punctuation between ("le ministre polonais, Donald Tusk")."""
     if b.i == a.i + 1:
         return True
     doc = a.doc
@@ -220,7 +221,9 @@ def gender_of(head: Token) -> str | None:
 class SpeakerResolver:
     """Resolves speaker and addressee phrases of one document, in reading order."""
 
-    def __init__(self, actors: ActorIndex, on: date | None, lexicon: dict[str, Any]) -> None:
+    def __init__(
+        self, actors: ActorIndex, on: date | None, lexicon: dict[str, Any], text: str = ""
+    ) -> None:
         self.actors = actors
         self.on = on
         conf = lexicon.get("speakers", {})
@@ -232,6 +235,31 @@ class SpeakerResolver:
         self.demonyms: dict[str, str] = demonym_table(lexicon.get("demonyms", {}))
         self.history: list[Who] = []
         self.mentioned: list[Who] = []  # people named, subject or not ("ce dernier"), in order
+        # people outside actors.toml named with a role ("le Premier ministre slovaque, Robert
+        # Fico"), by surname: "M. Fico" later speaks for the same country
+        self.named: dict[str, Who] = {}
+        self.text = text
+        self._home: str | bool | None = False  # computed on first use
+
+    def home_country(self) -> str | None:
+        """The country the article is mostly about (most mentioned country among its actors):
+        the country of a minister named without a nationality ("le ministre de l'Energie")."""
+        if self._home is False:
+            counts: dict[str, int] = {}
+            for m in self.actors.find(self.text, self.on) if self.text else []:
+                if m.country and len(m.country) == 3:
+                    counts[m.country] = counts.get(m.country, 0) + 1
+            ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+            # only a clear leader: a tie says nothing
+            if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+                self._home = ranked[0][0]
+            else:
+                self._home = None
+        return self._home if isinstance(self._home, str) else None
+
+    def remember_named(self, who: Who) -> None:
+        if who.actor is None and who.person and who.country:
+            self.named[fold_word(who.name.split()[-1])] = who
 
     # -- memory for pronouns ---------------------------------------------------------------
     def remember(self, who: Who | None) -> None:
@@ -275,6 +303,11 @@ class SpeakerResolver:
         """A definite role noun without a name ("le ministre", "le chef de l'Etat", "le dirigeant
         ukrainien") names the last fitting person of the recent sentences, as a pronoun would."""
         gender = gender_of(head)
+        role = fold_word(head.text)
+        # "le porte-parole a ajouté": the last person named with that role, not the last speaker
+        for who in list(reversed(self.history))[: 3 * self.anaphora_window]:
+            if who.role == role and (country is None or who.country == country):
+                return who
         recent = list(reversed(self.history))[: self.anaphora_window]
         if country is not None:
             recent += list(reversed(self.mentioned))[: 2 * self.anaphora_window]
@@ -331,6 +364,25 @@ class SpeakerResolver:
             return Who(shown, None, mention.country, person, gender, plural)
         return Who(shown, None, None, person, gender, plural)
 
+    def _counterpart_speaker(self, country: str | None) -> Who | None:
+        """ "Son homologue russe a répondu": the last person of that country named or heard
+        (the other side of the talks just told), or, without a nationality, the last person of
+        another country than the last speaker."""
+        people = [w for w in [*self.mentioned[-8:], *self.history[-4:]] if w.person]
+        if country is None:
+            if not self.history:
+                return None
+            last = self.history[-1]
+            others = [w for w in reversed(people) if w.country and w.country != last.country]
+            return others[0] if others else None
+        for who in reversed(self.mentioned[-8:]):
+            if who.person and who.country == country:
+                return who
+        for who in reversed(self.history[-4:]):
+            if who.person and who.country == country:
+                return who
+        return None
+
     def _counterpart(self, phrase: str, of: Who) -> Mention | None:
         """ "son homologue américain": the holder of the speaker's office in that country."""
         words = phrase.lower().split()
@@ -354,9 +406,14 @@ class SpeakerResolver:
             return self.antecedent(low) if pronoun_ok else None
         if low in NOT_SPEAKERS or head.pos_ in {"ADP", "CCONJ", "SCONJ", "PUNCT", "VERB", "AUX"}:
             return None
-        if head.pos_ == "PRON":
+        # the tagger reads a sentence-initial place name as a pronoun ("Kiev a exigé")
+        if head.pos_ == "PRON" and (
+            not head.text[:1].isupper() or self._mention(head.text) is None
+        ):
             return None
-        if low in LAST_MENTIONED and any(fold_word(c.text) in {"ce", "cette"} for c in head.children):
+        if low in LAST_MENTIONED and any(
+            fold_word(c.text) in {"ce", "cette"} for c in head.children
+        ):
             return self.mentioned[-1] if self.mentioned else None  # "ce dernier"
         shown_toks = phrase_tokens(head, keep_appos=False)
         if head.pos_ == "PROPN" and len(shown_toks) == 1:
@@ -372,6 +429,14 @@ class SpeakerResolver:
         who = self._who(head, shown, full, counterpart_of)
         if who.actor is not None and who.person:
             return who
+        if counterpart_of is None and head.lower_ in self.counterpart_nouns:
+            found = self._counterpart_speaker(who.country or self.demonym_country(full_toks))
+            if found is not None:
+                return found
+        if who.actor is None and head.pos_ == "PROPN":
+            known = self.named.get(fold_word(shown.split()[-1]))
+            if known is not None:
+                return known
         country = who.country or self.demonym_country(full_toks)
         if self._anaphoric(head, shown_toks, country, who):
             found = self._anaphor(head, country)
@@ -395,10 +460,19 @@ class SpeakerResolver:
         found = self.actors.resolve(name, self.on)
         gender = gender_of(head) or gender_of(name_tok)
         if found is not None and found.actor is not None and found.actor.kind == "person":
-            return Who(found.actor.name, found.actor.name, found.country, True, gender)
+            return Who(
+                found.actor.name,
+                found.actor.name,
+                found.country,
+                True,
+                gender,
+                role=fold_word(head.text),
+            )
         role = self._who(head, shown, shown, counterpart_of)
         country = self.demonym_country(shown_toks) or role.country
-        return Who(name, None, country, True, gender)
+        if country is None and head.lower_ in self.person_nouns:
+            country = self.home_country()
+        return Who(name, None, country, True, gender, role=fold_word(head.text))
 
     def _anaphoric(self, head: Token, toks: list[Token], country: str | None, who: Who) -> bool:
         """Is this a definite, singular role noun that only points back to someone?"""
