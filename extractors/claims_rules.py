@@ -957,6 +957,7 @@ def verb_cue(ctx: SentenceContext) -> None:
         verb = tok
         agent = passive_agent(verb, ctx)
         patient: list[Token] = []
+        speaker: Token | None
         if agent is not None:
             # "la proposition a été qualifiée d'« ultimatum » par Kiev": the agent speaks
             speaker = agent
