@@ -197,6 +197,9 @@ class SentenceContext:
     candidates: list[Candidate] = field(default_factory=list)
     used_cues: set[int] = field(default_factory=set)
     direct_quotes: list[tuple[int, int]] = field(default_factory=list)
+    # (cue verb index, speaker) of every attribution seen, incises included: who a participle
+    # clause ("..., précisant que") leans on
+    voices: list[tuple[int, Token]] = field(default_factory=list)
 
     def holds(self, tok: Token) -> bool:
         """Is the token in this sentence? (a unit may join several parser sentences)"""
@@ -212,6 +215,8 @@ class SentenceContext:
     def add(self, cand: Candidate) -> None:
         self.candidates.append(cand)
         self.used_cues.update(cand.cue.tokens)
+        if cand.verb is not None and cand.speaker is not None:
+            self.voices.append((cand.verb.i, cand.speaker))
 
 
 Rule = Callable[[SentenceContext], None]
@@ -341,13 +346,8 @@ def negated_without_object(verb: Token) -> bool:
 
 def previous_speaker(tok: Token, ctx: SentenceContext) -> Token | None:
     """The speaker of the closest claim whose cue comes before `tok` in the sentence."""
-    best: Candidate | None = None
-    for cand in ctx.candidates:
-        if cand.speaker is None or cand.verb is None or cand.verb.i >= tok.i:
-            continue
-        if best is None or best.verb is None or cand.verb.i > best.verb.i:
-            best = cand
-    return best.speaker if best is not None else None
+    before = [(i, who) for i, who in ctx.voices if i < tok.i]
+    return max(before, key=lambda v: v[0])[1] if before else None
 
 
 def subject_before_auxiliary(verb: Token) -> Token | None:
@@ -806,6 +806,9 @@ def incise_speaker(verb: Token, ctx: SentenceContext) -> tuple[Token, Token] | N
     return doc[k], head
 
 
+RELATIVES = frozenset({"qui", "dont", "ou", "lequel", "laquelle", "lesquels", "lesquelles"})
+
+
 def incise_end(verb: Token, ctx: SentenceContext, limit: int) -> int:
     """The token index where an incise stops: the first comma after which a clause resumes
     (a finite verb before `limit`), else `limit` (the end of the sentence or of the quote)."""
@@ -815,6 +818,9 @@ def incise_end(verb: Token, ctx: SentenceContext, limit: int) -> int:
             continue
         if doc[k].text in {".", ";"}:
             return k
+        nxt = doc[k + 1] if k + 1 < limit else None
+        if nxt is not None and (nxt.pos_ == "PROPN" or fold(nxt.text) in RELATIVES):
+            continue  # "a dit le ministre, Roustem Oumerov, qui ...": still the speaker's phrase
         rest = doc[k + 1 : limit]
         if any(t.pos_ in {"VERB", "AUX"} and "Fin" in t.morph.get("VerbForm", []) for t in rest):
             return k
@@ -875,6 +881,8 @@ def incise(ctx: SentenceContext) -> None:
             continue
         comma, speaker = found
         end = incise_end(tok, ctx, ctx.sent.end)
+        if participle_follows(end, ctx):
+            end = ctx.sent.end  # "..., a dit X, précisant que ...": the participle is X's own
         content = [
             t
             for t in ctx.sent
@@ -887,11 +895,78 @@ def incise(ctx: SentenceContext) -> None:
             content = content[:-1]
         if len(content) < 3:
             continue
-        cand = Candidate("incise", cue, tok, speaker, content, False, None)
         src = source_of(tok, ctx.lex, cue.tokens)
-        if src is not None:
-            cand.source = text_of(phrase_of(src, bare=True))
+        channel = text_of(phrase_of(src, bare=True)) if src is not None else None
+        inner = reported_cue(content, comma, tok, ctx)
+        if inner is not None:
+            # "Kiev a exigé ..., a indiqué la présidence": the reported speaker's claim, the
+            # incise's speaker its source; the incise's own cue is spent
+            verb, icue, subject = inner
+            ctx.used_cues.update(icue.tokens)
+            if ctx.known(subject):
+                exclude = {t.i for t in phrase_of(subject)} | set(icue.tokens)
+                addressee = addressee_of(verb, ctx, icue.tokens)
+                if addressee is not None:
+                    exclude |= {t.i for t in phrase_of(addressee)}
+                rest = trim_content([t for t in content if t.i > verb.i and t.i not in exclude])
+                if rest:
+                    via = text_of(phrase_of(speaker, bare=True))
+                    ctx.add(
+                        Candidate(
+                            "incise",
+                            icue,
+                            verb,
+                            subject,
+                            rest,
+                            False,
+                            None,
+                            addressee=addressee,
+                            source=via if channel is None else f"{via}, {channel}",
+                        )
+                    )
+                    ctx.used_cues.update(cue.tokens)
+                    ctx.voices.append((tok.i, speaker))
+                    continue
+        cand = Candidate("incise", cue, tok, speaker, content, False, None, source=channel)
         ctx.add(cand)
+
+
+def participle_follows(end: int, ctx: SentenceContext) -> bool:
+    """Does a present-participle cue open the clause after the comma at `end`?"""
+    doc = ctx.sent.doc
+    k = end + 1
+    while k < ctx.sent.end and fold(doc[k].text) in {"tout", "en"}:
+        k += 1
+    return k < ctx.sent.end and is_present_participle(doc[k]) and ctx.lex.cue_at(doc[k]) is not None
+
+
+def reported_cue(
+    content: list[Token], comma: Token, incise_verb: Token, ctx: SentenceContext
+) -> tuple[Token, Cue, Token] | None:
+    """The cue verb of the clause an incise reports, with its subject, both before the incise:
+    "Kiev a exigé ..." in "Kiev a exigé ..., a indiqué la présidence ukrainienne"."""
+    for t in content:
+        if t.i >= comma.i or t.pos_ not in {"VERB", "AUX"} or t.i in ctx.used_cues:
+            continue
+        if not (t.i == incise_verb.head.i or t.dep_ == "ROOT"):
+            continue  # only the main predicate of the reported clause
+        if any(a < t.idx < b for a, b in ctx.quotes):
+            return None
+        cue = ctx.lex.cue_at(t)
+        if cue is None or fold(cue.text) in ctx.lex.quote_only:
+            continue
+        subject = subject_of(t, cue.tokens)
+        if (
+            subject is None
+            or subject.i > t.i
+            or (
+                subject.pos_ == "PRON"
+                and subject.lower_ in {"il", "elle", "ils", "elles", "qui", "on"}
+            )
+        ):
+            return None
+        return t, cue, subject
+    return None
 
 
 @rule("nested_attribution")

@@ -185,13 +185,18 @@ def apposed_name(head: Token) -> Token | None:
         options += [
             c
             for c in head.head.children
-            if c.i > head.i and c.dep_ in {"nsubj", "nsubj:pass", "appos", "dep"}
+            if c.i > head.i and c.dep_ in {"nsubj", "nsubj:pass", "appos", "dep", "obl:mod"}
         ]
     for cand in sorted(options, key=lambda t: t.i):
         if cand.pos_ != "PROPN" or cand.i <= head.i or not cand.text[:1].isupper():
             continue
+        own = {t.i for t in cand.subtree}
+        right = max([t.i for t in head.subtree if t.i not in own] or [head.i])
         if doc[cand.i - 1].text != "," and not (
-            cand.dep_ in {"appos", "nmod", "dep"} and cand.head.i == head.i and cand.i == right + 1
+            cand.dep_ in {"appos", "nmod", "dep"}
+            and cand.head.i == head.i
+            and cand.i == right + 1
+            and head.text[:1].islower()  # "la Maison Blanche" is one name, not a role and a name
         ):
             continue  # "le Premier ministre Michel Barnier": no comma, the name right after
         between = doc[head.i + 1 : cand.i]
