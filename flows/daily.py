@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,9 +21,9 @@ from typing import Any, TypeVar
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from extractors.errors import DiplowatchError, HTTPStatusError
 from extractors.feeds import parse_feed
@@ -31,7 +32,7 @@ from extractors.records import FeedItem, ProcessedArticle
 from flows import http, prefect_setup
 from flows.config import Config, load_config
 from flows.settings import get
-from flows.workers import AnalyzerPool, version_of
+from flows.workers import AnalyzerPool, PendingBatch, version_of
 from storage import db as storage_db
 from storage import writes
 
@@ -265,10 +266,15 @@ def fetch_articles(
 
 @task(name="analyse-articles", cache_policy=NO_CACHE)
 def analyse_articles(
-    pages: Sequence[FetchedPage], pool: AnalyzerPool, clock: Clock
+    pending: PendingBatch, pool: AnalyzerPool, clock: Clock
 ) -> list[ProcessedArticle]:
+    """Collect a batch the workers were handed earlier; "analyse" is the time spent waiting.
+
+    The workers ran it while this thread fetched and wrote other batches, so this stage's
+    seconds are what the flow could not hide behind its own work.
+    """
     with clock.stage("analyse"):
-        return pool.process(pages)
+        return pool.collect(pending)
 
 
 @task(name="write-batch", cache_policy=NO_CACHE)
@@ -308,28 +314,29 @@ def ingest(
 ) -> None:
     """Fetch, analyse and write new articles batch by batch; shared by daily and backfill.
 
-    While the workers analyse batch n, this thread fetches batch n + 1, then writes batch n.
+    Batch n + 1 is fetched and handed to the workers before batch n is collected and written,
+    so the workers always have a batch queued while this thread fetches and writes: the
+    workers' cleaning and parsing overlap the fetches and the writes. Large task inputs are
+    quoted: Prefect would otherwise walk every page and article to look for futures.
     """
     version = version_of(cfg)
     size = get(cfg.settings, "pipeline.batch_size")
-    Pending = tuple[PrefectFuture[list[ProcessedArticle]], list[ProcessedArticle], float]
-    pending: Pending | None = None
+    in_flight: deque[tuple[PendingBatch, list[ProcessedArticle]]] = deque()
 
-    def finish(job: Pending) -> None:
-        future, failed, submitted = job
-        analysed = future.result()
-        clock.submitted("analyse", submitted)
+    def finish() -> None:
+        pending, failed = in_flight.popleft()
+        analysed = clock.call(analyse_articles, quote(pending), pool, clock)
         batch = analysed + failed
-        clock.call(write_batch, batch, db_path, run_id, run_date, version, clock)
+        clock.call(write_batch, quote(batch), db_path, run_id, run_date, version, clock)
         tally(counts, batch)
 
     for chunk in chunks(items, size):
-        pages, failed = clock.call(fetch_articles, chunk, cfg.settings, clock, rate)
-        if pending is not None:
-            finish(pending)
-        pending = (analyse_articles.submit(pages, pool, clock), failed, perf_counter())
-    if pending is not None:
-        finish(pending)
+        pages, failed = clock.call(fetch_articles, quote(chunk), cfg.settings, clock, rate)
+        in_flight.append((pool.submit(pages), failed))
+        if len(in_flight) > 1:
+            finish()
+    while in_flight:
+        finish()
 
 
 # -- the flow ----------------------------------------------------------------------------------

@@ -51,11 +51,44 @@ def _process_in_worker(
 ) -> tuple[list[ProcessedArticle], dict[str, float]]:
     assert _worker_analyzer is not None, "worker used before its initializer ran"
     done = _worker_analyzer.process_pages(pages)
+    # The parent still holds every page's bytes: pickling them back would double the traffic
+    # through the pipe for nothing (pages are ~240 kB each). `collect` puts them back.
+    for article in done:
+        article.raw_html = None
     return done, _worker_analyzer.take_seconds()
 
 
+#: Pages per call to a worker. Small enough that both workers stay busy to the end of a batch
+#: (a chunk of long flagged stories takes several times a plain one), large enough that the
+#: per-call pickling and scheduling stay negligible.
+CHUNK = 10
+
+Results = Future[tuple[list[ProcessedArticle], dict[str, float]]]
+
+
+class PendingBatch:
+    """A batch handed to the workers: the pages, and the futures of their chunks (or results).
+
+    Deliberately a plain class, not a dataclass or list: Prefect walks dataclasses and
+    collections passed to tasks, and there is nothing in here it needs to see.
+    """
+
+    def __init__(
+        self,
+        pages: Sequence[FetchedPage],
+        futures: list[Results] | None = None,
+        done: list[ProcessedArticle] | None = None,
+    ) -> None:
+        self.pages = pages
+        self.futures = futures or []
+        self.done = done
+
+
 class AnalyzerPool:
-    """`process(pages)` spreads a batch over the workers and gives the results in input order."""
+    """Spreads batches over the workers in small chunks; results come back in input order.
+
+    `submit` + `collect` let the flow overlap its own work with the workers'; `process` is both.
+    """
 
     def __init__(self, cfg: Config, workers: int) -> None:
         self.cfg = cfg
@@ -88,22 +121,39 @@ class AnalyzerPool:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def process(self, pages: Sequence[FetchedPage]) -> list[ProcessedArticle]:
+    def submit(self, pages: Sequence[FetchedPage]) -> PendingBatch:
+        """Hand a batch to the workers and return at once (in-process: analyse it now).
+
+        The flow fetches and writes other batches while the workers run, and keeps one batch
+        queued ahead of the one it collects, so the workers never wait for it.
+        """
         if not pages:
-            return []
+            return PendingBatch(pages, done=[])
         if self._local is not None:
             done = self._local.process_pages(pages)
             self._add(self._local.take_seconds())
-            return done
+            return PendingBatch(pages, done=done)
         assert self._pool is not None, "AnalyzerPool used outside its with-block"
-        size = -(-len(pages) // self.workers)
-        futures: list[Future[tuple[list[ProcessedArticle], dict[str, float]]]] = [
-            self._pool.submit(_process_in_worker, list(pages[i : i + size]))
-            for i in range(0, len(pages), size)
+        futures: list[Results] = [
+            self._pool.submit(_process_in_worker, list(pages[i : i + CHUNK]))
+            for i in range(0, len(pages), CHUNK)
         ]
+        return PendingBatch(pages, futures=futures)
+
+    def collect(self, pending: PendingBatch) -> list[ProcessedArticle]:
+        """Wait for a submitted batch; its articles in input order, raw HTML put back."""
+        if pending.done is not None:
+            return pending.done
         out: list[ProcessedArticle] = []
-        for future in futures:
+        for future in pending.futures:
             done, seconds = future.result()
             out.extend(done)
             self._add(seconds)
+        for page, article in zip(pending.pages, out, strict=True):
+            article.raw_html = page.html
+        pending.done, pending.futures = out, []
         return out
+
+    def process(self, pages: Sequence[FetchedPage]) -> list[ProcessedArticle]:
+        """Analyse a batch and wait for it: `collect(submit(pages))`."""
+        return self.collect(self.submit(pages))
