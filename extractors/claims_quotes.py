@@ -121,7 +121,9 @@ def sentences(doc: Doc) -> list[Span]:
     units: list[Span] = []
     start: int | None = None
     for sent in doc.sents:
-        if start is not None and sent.start not in joined:
+        # a unit cannot end on a comma: "Pour Moscou, | ce sont ..." is one sentence
+        after_comma = sent.start > 0 and "," in {doc[sent.start - 1].text, doc[sent.start].text}
+        if start is not None and sent.start not in joined and not after_comma:
             units.append(doc[start : sent.start])
             start = None
         if start is None:

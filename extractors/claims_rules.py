@@ -339,7 +339,11 @@ def negated_without_object(verb: Token) -> bool:
     if not any(fold(c.text) in NEGATIONS for t in near for c in t.children):
         return False
     return not any(
-        c.dep_ in {"obj", "ccomp", "xcomp", "obl:arg", "csubj"} and c.i > verb.i
+        c.i > verb.i
+        and (
+            c.dep_ in {"obj", "ccomp", "xcomp", "csubj"}
+            or (c.dep_ == "obl:arg" and case_of(c) in {"de", "d'", "sur", "a"})
+        )
         for c in verb.children
     )
 
@@ -659,6 +663,8 @@ def direct_quote_after(ctx: SentenceContext) -> None:
         quoted = trim_content(ctx.quote_tokens(span))
         if not quoted:
             continue
+        if bare_participle(tok):
+            continue  # "a jugé la réunion « utile », mais prévenu que ...": a second predicate
         embedding = embedded_in(span, ctx)
         if embedding is not None and ctx.lex.cue_at(embedding) is not None:
             continue  # "qui a appelé à « ... », a exhorté à ...": the quote is another cue's
@@ -1176,6 +1182,35 @@ def according_to(ctx: SentenceContext) -> None:
         )
 
 
+@rule("opinion_of")
+def opinion_of(ctx: SentenceContext) -> None:
+    """ "Pour Moscou, ce sont les livraisons d'armes qui ...", "Pour l'UE, la décision est
+    « cynique »": a sentence opened by "Pour" + an actor, then a comma, states that actor's view.
+    The actor's phrase may carry a relative clause ("Pour Moscou, qui a salué ..., le ...")."""
+    toks = [t for t in ctx.sent if not t.is_space]
+    if len(toks) < 6 or fold(toks[0].text) != "pour":
+        return
+    commas = [k for k, t in enumerate(toks) if t.text == ","]
+    if not commas:
+        return
+    cut = commas[0]
+    phrase = toks[1:cut]
+    if cut + 1 < len(toks) and fold(toks[cut + 1].text) in RELATIVES | {"que", "qu'"}:
+        later = [k for k in commas if k > cut]
+        if not later:
+            return
+        cut = later[0]  # past the relative clause
+    heads = [t for t in phrase if t.pos_ in {"PROPN", "NOUN", "PRON"} and ctx.known(t)]
+    if not heads or len(phrase) > 8:
+        return
+    rest = trim_content(toks[cut + 1 :])
+    if len(rest) < 3 or not any(t.pos_ in {"VERB", "AUX"} for t in rest):
+        return
+    ctx.add(
+        Candidate("opinion_of", Cue("pour", "statement", (toks[0].i,)), None, heads[0], rest, False)
+    )
+
+
 RULE_ORDER = (
     "direct_quote_after",
     "direct_quote_colon",
@@ -1184,4 +1219,5 @@ RULE_ORDER = (
     "incise",
     "verb_cue",
     "according_to",
+    "opinion_of",
 )

@@ -438,7 +438,7 @@ class SpeakerResolver:
             found = self._counterpart_speaker(who.country or self.demonym_country(full_toks))
             if found is not None:
                 return found
-        if who.actor is None and head.pos_ == "PROPN":
+        if who.actor is None and who.country is None:
             known = self.named.get(fold_word(shown.split()[-1]))
             if known is not None:
                 return known
