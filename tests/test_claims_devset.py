@@ -1,4 +1,10 @@
-"""Our own dev set of written French news (tests/devset/claims), scored with the shared scorer.
+"""Our own dev sets of written French news, scored with the shared scorer.
+
+tests/devset/claims: 18 articles, written and then tuned on. tests/devset/claims_fresh: 13 longer
+articles imitating real pages (datelines, bylines, captions, "Lire aussi" lines, live-blog
+timestamps, headlines), written before the extractor was run on them: its first figure (strict
+F1 0.752 with claims-3) is our best estimate for unseen real articles; rules were then added
+for its failures, so it is tuned on now too.
 
 The dev set is ours; the scorer is read from ../shared/eval/score.py at run time (never copied)
 and the test is skipped where it is absent. The figures are printed (`pytest -s` shows them) and
@@ -21,8 +27,10 @@ import pytest
 ROOT = Path(__file__).parents[1]
 SHARED = ROOT.parent / "shared"
 DEVSET = ROOT / "tests" / "devset" / "claims"
+FRESH = ROOT / "tests" / "devset" / "claims_fresh"
 SCORER = SHARED / "eval" / "score.py"
-FLOOR = 0.80  # strict claim F1; the extractor reaches about 0.86 on this set
+FLOOR = 0.85  # strict claim F1; the extractor reaches about 0.90 on this set
+FRESH_FLOOR = 0.84  # strict claim F1; the extractor reaches about 0.88 on the fresh set
 
 pytestmark = [
     pytest.mark.slow,
@@ -41,16 +49,24 @@ def load_scorer() -> ModuleType:
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return run_set(DEVSET, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def fresh_report(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return run_set(FRESH, tmp_path_factory)
+
+
+def run_set(devset: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     from extractors.actors import ActorIndex
     from extractors.claims import ClaimExtractor, load_nlp
     from flows.config import load_config
 
     config = load_config(None)
     extractor = ClaimExtractor(load_nlp(), ActorIndex.from_config(config.actors), config.lexicon)
-    docs = [json.loads(line) for line in (DEVSET / "docs.jsonl").read_text("utf-8").splitlines()]
+    docs = [json.loads(line) for line in (devset / "docs.jsonl").read_text("utf-8").splitlines()]
     gold = {
-        g["id"]: g
-        for g in map(json.loads, (DEVSET / "gold.jsonl").read_text("utf-8").splitlines())
+        g["id"]: g for g in map(json.loads, (devset / "gold.jsonl").read_text("utf-8").splitlines())
     }
     inputs = [
         (d["text"], date.fromisoformat(d["published"]) if d.get("published") else None)
@@ -70,9 +86,9 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> str:
     out.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in preds), "utf-8")
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        load_scorer().main(["--gold", str(DEVSET / "gold.jsonl"), "--pred", str(out), "--verbose"])
+        load_scorer().main(["--gold", str(devset / "gold.jsonl"), "--pred", str(out), "--verbose"])
     text = buf.getvalue()
-    print("\n" + text)
+    print(f"\n{devset.name}:\n" + text)
     return text
 
 
@@ -81,10 +97,11 @@ def strict_f1(report: str) -> float:
     return float(line.split()[3].rstrip(","))
 
 
-def test_devset_is_well_formed() -> None:
-    docs = [json.loads(line) for line in (DEVSET / "docs.jsonl").read_text("utf-8").splitlines()]
-    gold = [json.loads(line) for line in (DEVSET / "gold.jsonl").read_text("utf-8").splitlines()]
-    assert len(docs) >= 15 and [d["id"] for d in docs] == [g["id"] for g in gold]
+@pytest.mark.parametrize(("devset", "size"), [(DEVSET, 15), (FRESH, 12)])
+def test_devset_is_well_formed(devset: Path, size: int) -> None:
+    docs = [json.loads(line) for line in (devset / "docs.jsonl").read_text("utf-8").splitlines()]
+    gold = [json.loads(line) for line in (devset / "gold.jsonl").read_text("utf-8").splitlines()]
+    assert len(docs) >= size and [d["id"] for d in docs] == [g["id"] for g in gold]
     scorer = load_scorer()
     for d, g in zip(docs, gold, strict=True):
         for claim in g["claims"]:
@@ -93,3 +110,7 @@ def test_devset_is_well_formed() -> None:
 
 def test_strict_claim_f1_above_the_floor(report: str) -> None:
     assert strict_f1(report) >= FLOOR, report
+
+
+def test_fresh_strict_claim_f1_above_the_floor(fresh_report: str) -> None:
+    assert strict_f1(fresh_report) >= FRESH_FLOOR, fresh_report
