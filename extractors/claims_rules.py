@@ -509,6 +509,8 @@ def trim_content(tokens: list[Token]) -> list[Token]:
     while toks and (toks[0].is_punct or toks[0].is_space or fold(toks[0].text) in CLAUSE_MARKS):
         if toks[0].text in '«“"' and len(toks) > 1:
             break
+        if toks[0].dep_ == "det":  # "d'autres sanctions": a determiner, not a clause mark
+            break
         toks = toks[1:]
     while toks and (toks[-1].is_space or (toks[-1].is_punct and toks[-1].text not in '»”")')):
         toks = toks[:-1]

@@ -47,9 +47,7 @@ class TestSpeakersBeyondTheActorList:
         assert (c.speaker, c.speaker_country) == ("Pekka Haavisto", "FIN")
 
     def test_indefinite_official_keeps_the_phrase(self, extractor: ClaimExtractor) -> None:
-        c = last(
-            extractor, "Un responsable polonais a affirmé que la frontière resterait fermée."
-        )
+        c = last(extractor, "Un responsable polonais a affirmé que la frontière resterait fermée.")
         assert c.speaker_country == "POL" and "responsable polonais" in c.speaker
 
     def test_name_beside_a_role_is_the_speaker(self, extractor: ClaimExtractor) -> None:
@@ -194,9 +192,7 @@ class TestIncises:
         assert (c.speaker_actor, c.direct) == ("Vladimir Poutine", True)
         assert c.content.startswith("L'idée est juste") and c.content.endswith("des questions.")
 
-    def test_pronoun_after_a_quote_whose_subject_is_inside(
-        self, extractor: ClaimExtractor
-    ) -> None:
+    def test_pronoun_after_a_quote_whose_subject_is_inside(self, extractor: ClaimExtractor) -> None:
         c = last(
             extractor,
             "Michel Barnier a parlé. « La véritable menace, c'est notre dette », a-t-il déclaré.",
@@ -285,3 +281,13 @@ class TestConditionalWarning:
             JAN_2022,
         )
         assert c.kind == "statement"
+
+
+class TestContentEdges:
+    def test_a_partitive_determiner_stays_in_the_content(self, extractor: ClaimExtractor) -> None:
+        found = last(extractor, "Le chancelier a réclamé d'autres sanctions contre Moscou.")
+        assert found.content.startswith("d'autres sanctions")
+
+    def test_a_clause_mark_is_trimmed(self, extractor: ClaimExtractor) -> None:
+        found = last(extractor, "Le Kremlin a proposé de reprendre les pourparlers à Istanbul.")
+        assert found.content.startswith("reprendre")
