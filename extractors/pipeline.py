@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from time import perf_counter
@@ -45,15 +45,22 @@ def analysis_version(actors: dict[str, Any], lexicon: dict[str, Any], flag: dict
 
 
 class Analyzer:
+    """Clean, flag and extract claims; `claims` may be a factory, called on first need.
+
+    A factory lets a worker process start cleaning at once and load the spaCy model (seconds of
+    CPU per process) only when a flagged story first needs it: a batch with no candidate
+    story never pays for it.
+    """
+
     def __init__(
         self,
         actors: ActorIndex,
         flag_settings: dict[str, Any],
-        claims: ClaimExtractor | None,
+        claims: ClaimExtractor | Callable[[], ClaimExtractor] | None,
     ) -> None:
         self.actors = actors
         self.flag_settings = flag_settings
-        self.claims = claims
+        self._claims = claims
         # seconds spent per stage since the last `take_seconds()`: what a benchmark reports
         self.seconds: dict[str, float] = dict.fromkeys(("clean", "flag", "claims"), 0.0)
 
@@ -73,9 +80,16 @@ class Analyzer:
     def claims_for(
         self, texts: Sequence[tuple[str, date | None]], batch_size: int = 16
     ) -> list[list[Claim]]:
-        if self.claims is None or not texts:
+        if self._claims is None or not texts:
             return [[] for _ in texts]
-        return list(self.claims.extract_many(texts, batch_size=batch_size))
+        return list(self.claims_extractor().extract_many(texts, batch_size=batch_size))
+
+    def claims_extractor(self) -> ClaimExtractor:
+        """The claim extractor, built by its factory the first time it is needed."""
+        if not isinstance(self._claims, ClaimExtractor):
+            assert self._claims is not None, "claims_extractor() on an analyzer without claims"
+            self._claims = self._claims()
+        return self._claims
 
     def process_pages(self, pages: Iterable[FetchedPage]) -> list[ProcessedArticle]:
         """Clean and flag every page, then extract the claims of the flagged ones in one pipe."""

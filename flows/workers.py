@@ -1,7 +1,9 @@
 """The analysis stage on both cores: a pool of processes, each holding its own Analyzer.
 
 spaCy and trafilatura are CPU-bound and hold the GIL, so threads would not overlap them; each
-worker process loads the model once (its initializer) and then takes batch after batch.
+worker process builds its Analyzer once (its initializer) and then takes batch after batch. The
+spaCy model loads on a worker's first flagged story, not at start: cleaning begins at once, and
+a run with no candidate story never pays the seconds of CPU the model costs per process.
 With `workers = 0` the analysis runs in the calling process, which tests and small runs prefer.
 """
 
@@ -28,10 +30,14 @@ def shared_nlp() -> Language:
     return load_nlp()
 
 
-def build_analyzer(cfg: Config, *, with_claims: bool = True) -> Analyzer:
+def build_analyzer(cfg: Config, *, with_claims: bool = True, lazy: bool = False) -> Analyzer:
+    """An Analyzer for this process; `lazy` defers the spaCy model to the first flagged story."""
     actors = ActorIndex.from_config(cfg.actors)
-    claims = ClaimExtractor(shared_nlp(), actors, cfg.lexicon) if with_claims else None
-    return Analyzer(actors, cfg.flag, claims)
+    if not with_claims:
+        return Analyzer(actors, cfg.flag, None)
+    if lazy:
+        return Analyzer(actors, cfg.flag, lambda: ClaimExtractor(shared_nlp(), actors, cfg.lexicon))
+    return Analyzer(actors, cfg.flag, ClaimExtractor(shared_nlp(), actors, cfg.lexicon))
 
 
 def version_of(cfg: Config) -> str:
@@ -43,7 +49,8 @@ _worker_analyzer: Analyzer | None = None
 
 def _init_worker(config_dir: str | None) -> None:
     global _worker_analyzer
-    _worker_analyzer = build_analyzer(load_config(config_dir))
+    # lazy: the worker starts cleaning at once; the model loads on its first flagged story
+    _worker_analyzer = build_analyzer(load_config(config_dir), lazy=True)
 
 
 def _process_in_worker(

@@ -60,7 +60,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SHARED = ROOT.parent / "shared"
+# ../shared beside the checkout; DIPLOWATCH_SHARED points elsewhere (e.g. from a git worktree)
+SHARED = Path(os.environ.get("DIPLOWATCH_SHARED") or ROOT.parent / "shared")
 PAGES = SHARED / "corpus" / "pages"
 FEEDS = 20
 RUN_DATE = date(2022, 3, 7)
