@@ -436,6 +436,21 @@ def print_sizes(results: list[Result]) -> None:
         )
 
 
+def diplomacy_pages(count: int) -> list[tuple[str, bytes]]:
+    """`count` pages cycled from the demo sample's diplomacy stories, as its server renders them.
+
+    The corpus holds no page the flag keeps, so without these the claims stage costs nothing.
+    """
+    import httpx
+
+    from flows.demo_server import DemoServer
+
+    with DemoServer() as server:
+        stories = [a for a in server.articles() if a["diplomacy"]]
+        rendered = [(a["slug"] + ".html", httpx.get(a["url"]).content) for a in stories]
+    return [rendered[i % len(rendered)] for i in range(count)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=2000, help="articles served (default 2000)")
@@ -445,6 +460,13 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=4 * 59,
         help="articles timed for the trafilatura baseline (0: all; default 236 = 4 x 59 pages)",
+    )
+    parser.add_argument(
+        "--flagged-share",
+        type=float,
+        default=0.0,
+        help="mix in the demo sample's diplomacy pages (ours) so that this share of the articles"
+        " is flagged and goes through claims (default 0: the corpus pages alone)",
     )
     parser.add_argument("--config", help="a diplowatch config dir (e.g. to try other settings)")
     parser.add_argument("--json", dest="json_out", help=argparse.SUPPRESS)
@@ -466,6 +488,7 @@ def main(argv: list[str] | None = None) -> int:
             with tempfile.NamedTemporaryFile(suffix=".json") as out:
                 cmd = [sys.executable, __file__, "--articles", str(size), "--json", out.name]
                 cmd += ["--baseline-articles", str(args.baseline_articles)]
+                cmd += ["--flagged-share", str(args.flagged_share)]
                 if args.config:
                     cmd += ["--config", args.config]
                 subprocess.run(cmd, check=True)
@@ -475,6 +498,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     pages = [(p.name, p.read_bytes()) for p in sorted(PAGES.glob("*.htm*"))]
+    if args.flagged_share > 0:
+        pages += diplomacy_pages(round(len(pages) * args.flagged_share / (1 - args.flagged_share)))
     result = bench(args, pages)
     print_result(result)
     if args.json_out:
