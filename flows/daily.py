@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
@@ -322,12 +323,34 @@ def ingest(
     version = version_of(cfg)
     size = get(cfg.settings, "pipeline.batch_size")
     in_flight: deque[tuple[PendingBatch, list[ProcessedArticle]]] = deque()
+    writing: PrefectFuture[dict[str, int]] | None = None
+
+    def wait_for_write() -> None:
+        nonlocal writing
+        if writing is not None:
+            started = perf_counter()
+            writing.result()
+            clock.seconds["write wait"] = clock.seconds.get("write wait", 0.0) + (
+                perf_counter() - started
+            )
+            writing = None
 
     def finish() -> None:
+        nonlocal writing
         pending, failed = in_flight.popleft()
         analysed = clock.call(analyse_articles, quote(pending), pool, clock)
         batch = analysed + failed
-        clock.call(write_batch, quote(batch), db_path, run_id, run_date, version, clock)
+        # one write at a time, in order, on the task runner's thread: DuckDB and zlib let go
+        # of the GIL, so this thread fetches the next batch meanwhile
+        wait_for_write()
+        writing = write_batch.submit(
+            quote(batch),  # type: ignore[call-overload]  # quote: Prefect unwraps it, skips the walk
+            db_path,
+            run_id,
+            run_date,
+            version,
+            clock,
+        )
         tally(counts, batch)
 
     for chunk in chunks(items, size):
@@ -337,6 +360,7 @@ def ingest(
             finish()
     while in_flight:
         finish()
+    wait_for_write()
 
 
 # -- the flow ----------------------------------------------------------------------------------
