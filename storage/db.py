@@ -57,6 +57,12 @@ def _locked_error(path: str | Path, exc: duckdb.Error) -> DatabaseLockedError:
     )
 
 
+#: DuckDB's memory limit for read-write connections (the flows'). Measured on 100-row batches
+#: of real pages: peak RSS 455 MB at 5,000 rows and 462 MB at 10,000 with it, against 667 MB and
+#: growing without it; 64 MB is too little for a batch's checkpoint.
+WRITER_MEMORY_LIMIT = "256MB"
+
+
 def connect(
     path: str | Path, *, read_only: bool = False, wait: float = 0.0
 ) -> duckdb.DuckDBPyConnection:
@@ -83,7 +89,11 @@ def connect(
     deadline = time.monotonic() + max(wait, 0.0)
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            # a writer's buffer pool is capped: left at DuckDB's default (80% of RAM) it keeps
+            # every checkpointed page of raw HTML cached, and a long backfill's peak grows with
+            # the table; readers keep the default, an analyst's query may want the room
+            config = {} if read_only else {"memory_limit": WRITER_MEMORY_LIMIT}
+            con = duckdb.connect(str(path), read_only=read_only, config=config)
             break
         except duckdb.Error as exc:
             if _is_lock_error(exc):
