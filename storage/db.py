@@ -92,7 +92,9 @@ def connect(
             # a writer's buffer pool is capped: left at DuckDB's default (80% of RAM) it keeps
             # every checkpointed page of raw HTML cached, and a long backfill's peak grows with
             # the table; readers keep the default, an analyst's query may want the room
-            config = {} if read_only else {"memory_limit": WRITER_MEMORY_LIMIT}
+            config: dict[str, str | bool | int | float | list[str]] = (
+                {} if read_only else {"memory_limit": WRITER_MEMORY_LIMIT}
+            )
             con = duckdb.connect(str(path), read_only=read_only, config=config)
             break
         except duckdb.Error as exc:
