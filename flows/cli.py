@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
+import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
@@ -86,6 +88,14 @@ def _counts_line(counts: dict[str, int]) -> str:
     return ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counts.items())
 
 
+def _prog() -> str:
+    """How to call diplowatch again: from PATH, or from the virtualenv `make` built."""
+    if shutil.which("diplowatch"):
+        return "diplowatch"
+    beside = Path(sys.executable).with_name("diplowatch")
+    return os.path.relpath(beside) if beside.exists() else "diplowatch"
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from flows.daily import daily
     from flows.demo_server import DemoServer
@@ -126,7 +136,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             width=50,
         )
     print(
-        f"\nQuery it: diplowatch query --db {db_path} "
+        f"\nQuery it: {_prog()} query --db {db_path} "
         '"SELECT kind, count(*) FROM claims GROUP BY kind"'
     )
     return 0
