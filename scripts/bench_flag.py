@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Time `flag_article` per article: it runs on every article, so it must stay cheap.
 
-Texts: our dev, held-out and fresh sets, the claims set (tests/devset/) and, where present, the
-real pages of ../shared/corpus/pages, extracted once up front with trafilatura (only the flag
-is timed).
+Texts: our dev, held-out, fresh and unseen sets, the claims set (tests/devset/) and, where
+present, the real pages of ../shared/corpus/pages, extracted once up front with trafilatura
+(only the flag is timed).
 
     .venv/bin/python scripts/bench_flag.py [--repeat N] [--show]
 
@@ -81,6 +81,7 @@ def main() -> int:
         "devset": load_devset(),
         "heldout": load_devset("heldout"),
         "fresh": load_devset("fresh"),
+        "unseen": load_devset("unseen"),
         "claims": load_devset("claims/docs"),
         "corpus": load_corpus(),
     }
