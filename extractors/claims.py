@@ -41,7 +41,7 @@ from extractors.records import Claim
 if TYPE_CHECKING:
     from extractors.actors import ActorIndex
 
-EXTRACTOR_VERSION = "claims-4"
+EXTRACTOR_VERSION = "claims-5"
 
 # The rules read lemmas, morphology and the parse; named entities come from the ActorIndex.
 UNUSED_COMPONENTS = ("ner",)
@@ -176,7 +176,10 @@ class ClaimExtractor:
             return None
         who = whos.get(cand.speaker.i)
         if who is None:
-            who = resolver.resolve_token(cand.speaker)
+            voice = voice_of(cand.speaker, cand.verb)
+            who = resolver.resolve_token(voice) if voice is not None else None
+            if who is None or not (who.actor or who.person):
+                who = resolver.resolve_token(cand.speaker)
             if who is None:
                 return None
             if not self.identifiable(cand.speaker, who):
@@ -259,6 +262,21 @@ class ClaimExtractor:
             if all(any(term_in(term, lemmas, words) for term in group) for group in rule.groups):
                 return rule.kind
         return kind
+
+
+def voice_of(speaker: Token, verb: Token | None) -> Token | None:
+    """ "La diplomatie russe, par la voix de Maria Zakharova, a fustigé ...": the person named
+    as the voice of the speaker, who speaks (the parser hangs "voix" on the subject or the verb).
+    """
+    heads = [speaker] if verb is None else [speaker, verb]
+    for head in heads:
+        for child in head.children:
+            if child.lower_ != "voix" or not any(c.lower_ == "par" for c in child.children):
+                continue
+            for name in child.children:
+                if name.dep_ == "nmod" and any(c.lower_ in {"de", "d'"} for c in name.children):
+                    return name
+    return None
 
 
 CLAUSE_BRANCHES = frozenset({"acl", "acl:relcl", "parataxis", "conj", "appos", "punct"})

@@ -120,6 +120,9 @@ class Lexicon:
         if tok.head.i != tok.i:
             near.append(tok.head)
         for child in tok.children:
+            if child.dep_ in {"ccomp", "advcl"}:
+                # "a insisté pour que ...": the clause's opening word right after the verb
+                near.extend(c for c in child.children if c.dep_ == "mark" and c.i == tok.i + 1)
             if child.dep_ in {"conj", "ccomp", "advcl", "parataxis"}:
                 continue  # "s'est dit satisfait et a affirmé que Moscou était prêt": another clause
             near.extend(

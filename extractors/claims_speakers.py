@@ -304,6 +304,17 @@ class SpeakerResolver:
                             self.mention(who)
                             break
 
+    def same_surname(self, shown: str) -> Who | None:
+        """ "M. Vance", "Vance": a surname that is not an actor's name on its own (a first name
+        too) names the configured person of that surname already named in the article."""
+        last = fold_word(shown.split()[-1])
+        if len(last) < 3:
+            return None
+        for who in [*reversed(self.mentioned), *reversed(self.history)]:
+            if who.actor and who.person and fold_word(who.actor.split()[-1]) == last:
+                return who
+        return None
+
     def _anaphor(self, head: Token, country: str | None) -> Who | None:
         """A definite role noun without a name ("le ministre", "le chef de l'Etat", "le dirigeant
         ukrainien") names the last fitting person of the recent sentences, as a pronoun would."""
@@ -440,6 +451,8 @@ class SpeakerResolver:
                 return found
         if who.actor is None and who.country is None:
             known = self.named.get(fold_word(shown.split()[-1]))
+            if known is None and shown[:1].isupper():
+                known = self.same_surname(shown)
             if known is not None:
                 return known
         country = who.country or self.demonym_country(full_toks)

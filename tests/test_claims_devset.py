@@ -4,7 +4,9 @@ tests/devset/claims: 18 articles, written and then tuned on. tests/devset/claims
 articles imitating real pages (datelines, bylines, captions, "Lire aussi" lines, live-blog
 timestamps, headlines), written before the extractor was run on them: its first figure (strict
 F1 0.752 with claims-3) is our best estimate for unseen real articles; rules were then added
-for its failures, so it is tuned on now too.
+for its failures, so it is tuned on now too. tests/devset/claims_unseen: 8 more such articles
+(2022-2025 speakers: Zakharova, Nebenzia, Kallas, Rutte, Vance, Witkoff, Erdogan, Xi, ...), first
+scored at 0.854 by claims-4, then tuned on (claims-5).
 
 The dev set is ours; the scorer is read from ../shared/eval/score.py at run time (never copied)
 and the test is skipped where it is absent. The figures are printed (`pytest -s` shows them) and
@@ -28,9 +30,11 @@ ROOT = Path(__file__).parents[1]
 SHARED = ROOT.parent / "shared"
 DEVSET = ROOT / "tests" / "devset" / "claims"
 FRESH = ROOT / "tests" / "devset" / "claims_fresh"
+UNSEEN = ROOT / "tests" / "devset" / "claims_unseen"
 SCORER = SHARED / "eval" / "score.py"
 FLOOR = 0.85  # strict claim F1; the extractor reaches about 0.90 on this set
 FRESH_FLOOR = 0.84  # strict claim F1; the extractor reaches about 0.88 on the fresh set
+UNSEEN_FLOOR = 0.88  # strict claim F1; 0.854 before tuning (claims-4), about 0.91 with claims-5
 
 pytestmark = [
     pytest.mark.slow,
@@ -50,6 +54,11 @@ def load_scorer() -> ModuleType:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> str:
     return run_set(DEVSET, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def unseen_report(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return run_set(UNSEEN, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +106,7 @@ def strict_f1(report: str) -> float:
     return float(line.split()[3].rstrip(","))
 
 
-@pytest.mark.parametrize(("devset", "size"), [(DEVSET, 15), (FRESH, 12)])
+@pytest.mark.parametrize(("devset", "size"), [(DEVSET, 15), (FRESH, 12), (UNSEEN, 8)])
 def test_devset_is_well_formed(devset: Path, size: int) -> None:
     docs = [json.loads(line) for line in (devset / "docs.jsonl").read_text("utf-8").splitlines()]
     gold = [json.loads(line) for line in (devset / "gold.jsonl").read_text("utf-8").splitlines()]
@@ -114,3 +123,7 @@ def test_strict_claim_f1_above_the_floor(report: str) -> None:
 
 def test_fresh_strict_claim_f1_above_the_floor(fresh_report: str) -> None:
     assert strict_f1(fresh_report) >= FRESH_FLOOR, fresh_report
+
+
+def test_unseen_strict_claim_f1_above_the_floor(unseen_report: str) -> None:
+    assert strict_f1(unseen_report) >= UNSEEN_FLOOR, unseen_report
