@@ -111,7 +111,11 @@ class Lexicon:
 
     def cue_at(self, tok: Token) -> Cue | None:
         """The cue whose verb is `tok`, or None. Nouns and adjectives are never cue heads."""
-        if tok.pos_ not in {"VERB", "AUX"} and not (tok.pos_ == "ADJ" and tok.dep_ == "ROOT"):
+        if tok.pos_ not in {"VERB", "AUX"} and not (
+            tok.pos_ == "ADJ"
+            # "a-t-il cependant tempéré": a participle with its auxiliary, read as an adjective
+            and (tok.dep_ == "ROOT" or any(c.dep_ == "aux:tense" for c in tok.children))
+        ):
             return None
         if any(c.dep_ == "det" and c.i < tok.i for c in tok.children):
             return None  # "une offre", "la demande": a noun the tagger read as a verb
@@ -578,7 +582,20 @@ def misattached_clauses(noun: Token) -> list[Token]:
             continue
         if any(fold(c.text) in COMPLEMENT_MARKS and c.i < child.i for c in child.children):
             out.extend(subtree_tokens(child, lambda t: False))
+    for child in noun.children:
+        # "a condamné dans un communiqué « une attaque injustifiée »": a bare noun phrase (no
+        # preposition) after the source noun is the verb's object, not the noun's complement
+        if child.dep_ not in {"nmod", "appos"} or child.i < noun.i:
+            continue
+        if any(c.dep_ == "case" for c in child.children):
+            continue
+        first = min(child.subtree, key=lambda t: t.i)
+        if first.pos_ == "DET" or first.text in QUOTE_OPENERS:
+            out.extend(subtree_tokens(child, lambda t: False))
     return out
+
+
+QUOTE_OPENERS = frozenset({"«", "“", '"'})
 
 
 def content_of(verb: Token, ctx: SentenceContext, exclude: set[int]) -> list[Token]:

@@ -62,3 +62,21 @@ def test_insister_pour_que_is_a_demand(extractor: ClaimExtractor) -> None:
 def test_qualifier_de_spectacle_is_an_accusation(extractor: ClaimExtractor) -> None:
     text = "Le porte-parole Dmitri Peskov a qualifié de « spectacle » le sommet européen."
     assert claims(extractor, text)[-1].kind == "accusation"
+
+
+def test_object_hung_on_the_source_noun_is_the_content(extractor: ClaimExtractor) -> None:
+    text = (
+        "Le président Emmanuel Macron a dénoncé dans un communiqué « une agression injustifiée »."
+    )
+    claim = claims(extractor, text)[-1]
+    assert claim.kind == "accusation" and "agression injustifiée" in claim.content
+
+
+def test_participle_read_as_adjective_is_still_a_cue(extractor: ClaimExtractor) -> None:
+    text = (
+        "Le président Donald Trump a reçu les journalistes.\n"
+        "« Ce sera une réunion pour écouter », a-t-il cependant tempéré devant la presse."
+    )
+    claim = claims(extractor, text)[-1]
+    assert claim.direct and "une réunion pour écouter" in claim.content
+    assert claim.speaker_country == "USA"
