@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from spacy.tokens import Span, Token
+from spacy.tokens import Token
 
 if TYPE_CHECKING:
     from extractors.actors import ActorIndex, Mention
@@ -514,11 +514,3 @@ class SpeakerResolver:
             return False  # "le porte-parole de la Maison Blanche": an institution is named
         # "le dirigeant du fonds souverain russe", "le dirigeant ukrainien": a role of a country
         return country is not None
-
-    def resolve_span(self, span: Span) -> Who | None:
-        """Resolve a free phrase ("un communiqué de la Maison Blanche", "Washington")."""
-        phrase = clean_phrase(span.text)
-        if not phrase:
-            return None
-        head = span.root
-        return self._who(head, phrase, phrase, None)
