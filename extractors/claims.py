@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Token
 
 from extractors.claims_quotes import COMPONENT, quotes_of, sentences
 from extractors.claims_rules import (
@@ -310,8 +310,3 @@ def term_in(term: str, lemmas: str, words: str) -> bool:
     """A lexicon term as whole words, in the lemmas or in the words as written."""
     needle = f" {term} "
     return needle in lemmas or needle in words
-
-
-def sentence_of(span: Span) -> tuple[str, int, int]:
-    text = span.text.rstrip()
-    return text, span.start_char, span.start_char + len(text)
