@@ -505,7 +505,7 @@ def text_of(tokens: list[Token]) -> str:
         parts.append(t.text + ws)
     text = "".join(parts)
     text = re.sub(r"\s+", " ", text)
-    text = re.sub(r"\s+([,.;:)»”])", r"\1", text)
+    text = re.sub(r"\s+([,.;:)])", r"\1", text)  # French keeps its space before » and ”
     text = re.sub(r",\s*,", ",", text)
     return text.strip(" ,;:.-–—")
 
@@ -670,6 +670,7 @@ def direct_quote_after(ctx: SentenceContext) -> None:
     communiqué", "« ... », selon X": the quote closes, a cue follows with its inverted subject."""
     for span in ctx.quotes:
         tok = first_token_after(ctx, span[1])
+        coordinated = False
         # skip ", a encore", ", ont" ...: punctuation, auxiliaries and adverbs before the verb
         while (
             tok is not None
@@ -679,8 +680,11 @@ def direct_quote_after(ctx: SentenceContext) -> None:
             if tok.text in {".", "!", "?", "«", "“"}:
                 tok = None
                 break
+            coordinated = coordinated or tok.pos_ == "CCONJ"
             tok = tok.doc[tok.i + 1]
-        if tok is None or tok.i >= ctx.sent.end:
+        if tok is None or tok.i >= ctx.sent.end or coordinated:
+            # "X a qualifié l'entretien de « constructif » et a exigé ...": after "et" the cue
+            # is X's second predicate, not the quote's attribution
             continue
         quoted = trim_content(ctx.quote_tokens(span))
         if not quoted:

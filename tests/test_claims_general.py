@@ -291,3 +291,13 @@ class TestContentEdges:
     def test_a_clause_mark_is_trimmed(self, extractor: ClaimExtractor) -> None:
         found = last(extractor, "Le Kremlin a proposé de reprendre les pourparlers à Istanbul.")
         assert found.content.startswith("reprendre")
+
+    def test_a_cue_after_a_quoted_word_and_et_is_a_second_predicate(
+        self, extractor: ClaimExtractor
+    ) -> None:
+        found = claims(
+            extractor,
+            "Le ministre a qualifié la réunion de « décevante » et a réclamé des excuses.",
+        )
+        assert [c.cue for c in found] == ["qualifier", "réclamer"]
+        assert found[1].content == "des excuses" and found[1].kind == "demand"
