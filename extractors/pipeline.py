@@ -97,7 +97,14 @@ class Analyzer:
         candidates: list[tuple[int, str, date | None]] = []
         for page in pages:
             started = perf_counter()
-            article = extract_article(page.html, url=page.item.url, content_type=page.content_type)
+            try:
+                article = extract_article(
+                    page.html, url=page.item.url, content_type=page.content_type
+                )
+            except Exception as exc:  # one page must not sink the run's batch
+                out.append(_failed(page, f"cleaning failed ({type(exc).__name__}: {exc})"))
+                self.seconds["clean"] += perf_counter() - started
+                continue
             # the feed knows title and date when the page hides them
             if not article.title and page.item.title:
                 article = replace(article, title=page.item.title)
@@ -122,10 +129,22 @@ class Analyzer:
             out.append(done)
         started = perf_counter()
         texts = [(text, published) for _, text, published in candidates]
-        for (i, _, _), claims in zip(candidates, self.claims_for(texts), strict=True):
+        try:
+            found = self.claims_for(texts)
+        except Exception:  # find the story at fault, keep the others' claims
+            found = [self._claims_or_error(out[i], text, when) for i, text, when in candidates]
+        for (i, _, _), claims in zip(candidates, found, strict=True):
             out[i].claims = claims
         self.seconds["claims"] += perf_counter() - started
         return out
+
+    def _claims_or_error(self, done: ProcessedArticle, text: str, when: date | None) -> list[Claim]:
+        """One story's claims alone; a failure is written on the article, not raised."""
+        try:
+            return self.claims_for([(text, when)])[0]
+        except Exception as exc:  # recorded in articles.error, the run goes on
+            done.error = f"{done.item.url}: claim extraction failed ({type(exc).__name__}: {exc})"
+            return []
 
     def analyze_documents(
         self, docs: Iterable[dict[str, Any]], batch_size: int = 16
@@ -147,16 +166,29 @@ class Analyzer:
     def _analyze_batch(
         self, batch: list[tuple[str, Article, date | None]]
     ) -> Iterator[dict[str, Any]]:
-        claims = self.claims_for([(a.text, published) for _, a, published in batch])
+        errors: dict[str, str] = {}
+        try:
+            claims = self.claims_for([(a.text, published) for _, a, published in batch])
+        except Exception:  # one document at fault: the others keep their claims
+            claims = []
+            for doc_id, article, published in batch:
+                try:
+                    claims.append(self.claims_for([(article.text, published)])[0])
+                except Exception as exc:  # reported in its output line, the batch goes on
+                    errors[doc_id] = f"claim extraction failed ({type(exc).__name__}: {exc})"
+                    claims.append([])
         for (doc_id, article, published), found in zip(batch, claims, strict=True):
             flag = self.flag(article, published) if article.text.strip() else Flag(False, 0.0, [])
-            yield {
+            result: dict[str, Any] = {
                 "id": doc_id,
                 "relevant": flag.relevant,
                 "score": round(flag.score, 4),
                 "reasons": flag.reasons,
                 "claims": [claim.to_dict() for claim in found],
             }
+            if doc_id in errors:
+                result["error"] = errors[doc_id]
+            yield result
 
 
 def _document_article(doc: dict[str, Any]) -> tuple[str, Article, date | None]:
@@ -171,3 +203,14 @@ def _document_article(doc: dict[str, Any]) -> tuple[str, Article, date | None]:
     if doc.get("title"):
         article = replace(article, title=doc["title"])
     return str(doc["id"]), article, published
+
+
+def _failed(page: FetchedPage, why: str) -> ProcessedArticle:
+    return ProcessedArticle(
+        item=page.item,
+        status="failed",
+        fetched_at=page.fetched_at,
+        http_status=page.http_status,
+        raw_html=page.html,
+        error=f"{page.item.url}: {why}",
+    )

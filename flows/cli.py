@@ -197,6 +197,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     try:
         for result in analyzer.analyze_documents(docs):
             out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            if "error" in result:
+                print(f"diplowatch: {result['id']}: {result['error']}", file=sys.stderr)
     finally:
         if out is not sys.stdout:
             out.close()

@@ -40,6 +40,7 @@ COUNTS = (
     "pages",  # stored pages read
     "extracted",
     "empty",
+    "failed",  # pages the cleaner broke on: their stored analysis is kept
     "flagged_before",
     "flagged",
     "claims_before",
@@ -114,6 +115,9 @@ def write_analyses(batch: Sequence[ProcessedArticle], db_path: str, version: str
     with storage_db.session(db_path, wait=WRITE_WAIT) as con:
         before = _analysis_of(con, urls)
         for done in batch:
+            if done.status == "failed":  # the cleaner broke on it: keep what the story had
+                get_run_logger().warning("%s", done.error)
+                continue
             writes.replace_analysis(
                 con,
                 done.item.url,

@@ -107,3 +107,16 @@ def test_seed_scored_by_the_shared_scorer(tmp_path: Path) -> None:
     assert "flag: P 1.000 R 1.000 F1 1.000 (tp 1 fp 0 fn 0 tn 0)" in result.stdout
     assert "missed:" not in result.stdout
     assert result.returncode == 0, result.stdout
+
+
+def test_one_document_too_long_for_spacy_loses_nothing_else(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ok = "Le chef de la diplomatie russe a averti mardi les Etats-Unis contre toute escalade."
+    huge = " ".join([ok] * 15_000)  # over spaCy's million characters
+    preds = run_analyze(tmp_path, [{"id": "ok", "text": ok}, {"id": "huge", "text": huge}])
+    assert [p["id"] for p in preds] == ["ok", "huge"]
+    assert preds[0]["claims"] and "error" not in preds[0]
+    assert preds[1]["claims"] == [] and "claim extraction failed" in preds[1]["error"]
+    err = capsys.readouterr().err
+    assert "huge" in err and "Traceback" not in err
