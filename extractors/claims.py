@@ -41,7 +41,7 @@ from extractors.records import Claim
 if TYPE_CHECKING:
     from extractors.actors import ActorIndex
 
-EXTRACTOR_VERSION = "claims-6"
+EXTRACTOR_VERSION = "claims-7"
 
 # The rules read lemmas, morphology and the parse; named entities come from the ActorIndex.
 UNUSED_COMPONENTS = ("ner",)

@@ -504,10 +504,12 @@ class SpeakerResolver:
         words = [
             fold_word(t.text)
             for t in toks
-            if not (t.dep_ == "det" and t.head.i == head.i)
+            if not (t.dep_ in {"det", "amod"} and t.head.i == head.i and t.pos_ in {"DET", "ADJ"})
             and not t.is_punct
             and (country is None or self.demonyms.get(fold_word(t.text)) is None)
         ]
+        # an adjective of the role itself ("le dirigeant démocrate", "le nouveau ministre")
+        # leaves it pointing back; a nationality adjective was taken as its country above
         if role_key(" ".join(words)) in self.anaphoric_roles:
             return True
         if any(t.text[:1].isupper() for t in toks if t.i != toks[0].i):

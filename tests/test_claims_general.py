@@ -301,3 +301,12 @@ class TestContentEdges:
         )
         assert [c.cue for c in found] == ["qualifier", "réclamer"]
         assert found[1].content == "des excuses" and found[1].kind == "demand"
+
+    def test_a_role_with_its_own_adjective_points_back(self, extractor: ClaimExtractor) -> None:
+        found = last(
+            extractor,
+            "Joe Biden a reçu mardi les dirigeants européens. "
+            "Le dirigeant démocrate a affirmé avoir été très clair avec Moscou.",
+            JAN_2022,
+        )
+        assert found.speaker_actor == "Joe Biden" and found.speaker_country == "USA"
