@@ -124,9 +124,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("\nFlagged stories:")
         print_rows(cols, rows, "table", sys.stdout, width=50)
         cols, rows = queries.list_claims(con, limit=8)
-        keep = [
-            cols.index(c) for c in ("speaker_actor", "speaker_country", "kind", "cue", "content")
-        ]
+        keep = [cols.index(c) for c in ("speaker", "speaker_country", "kind", "cue", "content")]
         print("\nClaims:")
         print_rows(
             [cols[i] for i in keep],
