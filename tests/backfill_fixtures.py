@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -399,3 +400,22 @@ def write_user_config(directory: Path, site: ArchiveSite) -> Path:
     (directory / "settings.toml").write_text(settings_toml(site.base), encoding="utf-8")
     (directory / "feeds.toml").write_text(feeds_toml(site.base), encoding="utf-8")
     return directory
+
+
+# -- fixtures shared by the backfill and reprocess tests (imported there by name) -----------------
+
+
+@pytest.fixture
+def archive() -> Iterator[tuple[ArchiveSite, HTTPServer]]:
+    yield from serve_archive()
+
+
+@pytest.fixture
+def user_config(tmp_path: Path, archive: tuple[ArchiveSite, HTTPServer]) -> Path:
+    return write_user_config(tmp_path / "config", archive[0])
+
+
+def run_cli(*args: str) -> int:
+    from flows.cli import main
+
+    return main(list(args))

@@ -11,6 +11,9 @@ import pytest
 
 import flows  # noqa: F401  # switches Prefect's telemetry off before its first import
 
+# the `archive` and `user_config` fixtures of the backfill and reprocess tests
+pytest_plugins = ["tests.backfill_fixtures"]
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 

@@ -7,7 +7,6 @@ The newsroom and its archive are in tests/backfill_fixtures.py (written for thes
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,27 +21,10 @@ from tests.backfill_fixtures import (
     FEED_PATH,
     OUTLET,
     ArchiveSite,
-    serve_archive,
-    write_user_config,
+    run_cli,
 )
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def archive() -> Iterator[tuple[ArchiveSite, HTTPServer]]:
-    yield from serve_archive()
-
-
-@pytest.fixture
-def user_config(tmp_path: Path, archive: tuple[ArchiveSite, HTTPServer]) -> Path:
-    return write_user_config(tmp_path / "config", archive[0])
-
-
-def run_cli(*args: str) -> int:
-    from flows.cli import main
-
-    return main(list(args))
 
 
 def backfill_args(db: Path, config: Path, start: str, end: str, *extra: str) -> list[str]:

@@ -20,7 +20,11 @@ import duckdb
 import pytest
 from pytest_httpserver import HTTPServer
 
-from tests.backfill_fixtures import OUTLET, ArchiveSite, serve_archive, write_user_config
+from tests.backfill_fixtures import (
+    OUTLET,
+    ArchiveSite,
+    run_cli,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -56,22 +60,6 @@ def socket_watch() -> Iterator[list[Any]]:
         yield _connects
     finally:
         _watching = False
-
-
-@pytest.fixture
-def archive() -> Iterator[tuple[ArchiveSite, HTTPServer]]:
-    yield from serve_archive()
-
-
-@pytest.fixture
-def user_config(tmp_path: Path, archive: tuple[ArchiveSite, HTTPServer]) -> Path:
-    return write_user_config(tmp_path / "config", archive[0])
-
-
-def run_cli(*args: str) -> int:
-    from flows.cli import main
-
-    return main(list(args))
 
 
 def claims(db: Path) -> list[tuple[Any, ...]]:
