@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from extractors.errors import ConfigError
+from diplowatch.errors import ConfigError
 
 __all__ = ["Actor", "ActorIndex", "Mention", "normalize", "phrase_key", "trie_pattern"]
 

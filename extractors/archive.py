@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
-from extractors.errors import DiplowatchError
+from diplowatch.errors import DiplowatchError
 
 #: The default columns of a CDX JSON answer, used when the first row is not a header.
 CDX_FIELDS = ("urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length")

@@ -33,7 +33,7 @@ from trafilatura import bare_extraction
 from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
 from trafilatura.utils import load_html
 
-from extractors.records import Article
+from diplowatch.extractors.records import Article
 
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE

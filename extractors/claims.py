@@ -26,8 +26,8 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from extractors.claims_quotes import COMPONENT, quotes_of, sentences
-from extractors.claims_rules import (
+from diplowatch.extractors.claims_quotes import COMPONENT, quotes_of, sentences
+from diplowatch.extractors.claims_rules import (
     RULES,
     Candidate,
     Lexicon,
@@ -35,11 +35,11 @@ from extractors.claims_rules import (
     fold,
     text_of,
 )
-from extractors.claims_speakers import SpeakerResolver, Who, apposed_name
-from extractors.records import Claim
+from diplowatch.extractors.claims_speakers import SpeakerResolver, Who, apposed_name
+from diplowatch.extractors.records import Claim
 
 if TYPE_CHECKING:
-    from extractors.actors import ActorIndex
+    from diplowatch.extractors.actors import ActorIndex
 
 EXTRACTOR_VERSION = "claims-7"
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from spacy.tokens import Token
 
 if TYPE_CHECKING:
-    from extractors.actors import ActorIndex, Mention
+    from diplowatch.extractors.actors import ActorIndex, Mention
 
 PRONOUNS_SING = {"il": "Masc", "elle": "Fem", "-il": "Masc", "-elle": "Fem", "lui": "Masc"}
 PRONOUNS_PLUR = {"ils": "Masc", "elles": "Fem", "-ils": "Masc", "-elles": "Fem", "eux": "Masc"}

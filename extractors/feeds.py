@@ -25,9 +25,9 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from extractors.errors import NotAFeedError
-from extractors.records import FeedItem
-from extractors.urls import canonical_url
+from diplowatch.errors import NotAFeedError
+from diplowatch.extractors.records import FeedItem
+from diplowatch.extractors.urls import canonical_url
 
 _XML_DECL_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _HTTP_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)

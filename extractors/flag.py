@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from extractors.actors import ActorIndex, normalize, phrase_key, trie_pattern
-from extractors.errors import ConfigError
-from extractors.records import Flag
+from diplowatch.errors import ConfigError
+from diplowatch.extractors.actors import ActorIndex, normalize, phrase_key, trie_pattern
+from diplowatch.extractors.records import Flag
 
 __all__ = ["flag_article"]
 

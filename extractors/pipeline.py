@@ -16,11 +16,11 @@ from datetime import date, datetime
 from time import perf_counter
 from typing import Any
 
-from extractors.actors import ActorIndex
-from extractors.article import extract_article
-from extractors.claims import EXTRACTOR_VERSION, ClaimExtractor
-from extractors.flag import flag_article
-from extractors.records import Article, Claim, FeedItem, Flag, ProcessedArticle
+from diplowatch.extractors.actors import ActorIndex
+from diplowatch.extractors.article import extract_article
+from diplowatch.extractors.claims import EXTRACTOR_VERSION, ClaimExtractor
+from diplowatch.extractors.flag import flag_article
+from diplowatch.extractors.records import Article, Claim, FeedItem, Flag, ProcessedArticle
 
 
 @dataclass(frozen=True, slots=True)

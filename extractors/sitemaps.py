@@ -31,9 +31,9 @@ from typing import Literal
 
 from lxml import etree
 
-from extractors.errors import DiplowatchError
-from extractors.records import FeedItem
-from extractors.urls import canonical_url
+from diplowatch.errors import DiplowatchError
+from diplowatch.extractors.records import FeedItem
+from diplowatch.extractors.urls import canonical_url
 
 #: The sitemap protocol's own cap on an uncompressed sitemap; a bigger gzip is refused.
 MAX_UNCOMPRESSED = 50 * 1024 * 1024

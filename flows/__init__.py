@@ -4,4 +4,4 @@ Importing the package switches Prefect's analytics and telemetry off before any 
 imports Prefect (see `prefect_setup`).
 """
 
-from flows import prefect_setup as _prefect_setup  # noqa: F401  # sets the environment only
+from diplowatch.flows import prefect_setup as _prefect_setup  # noqa: F401  # sets the environment only

@@ -52,16 +52,7 @@ from prefect.runtime import flow_run
 from prefect.states import Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from extractors.archive import (
-    ArchiveError,
-    Snapshot,
-    archived_url,
-    cdx_query_url,
-    latest_snapshot,
-    parse_cdx,
-    select_snapshots,
-)
-from extractors.errors import (
+from diplowatch.errors import (
     BlockedURLError,
     ConfigError,
     DiplowatchError,
@@ -70,22 +61,31 @@ from extractors.errors import (
     InputError,
     ResponseTooLargeError,
 )
-from extractors.feeds import parse_feed
-from extractors.records import FeedItem
-from extractors.sitemaps import (
+from diplowatch.extractors.archive import (
+    ArchiveError,
+    Snapshot,
+    archived_url,
+    cdx_query_url,
+    latest_snapshot,
+    parse_cdx,
+    select_snapshots,
+)
+from diplowatch.extractors.feeds import parse_feed
+from diplowatch.extractors.records import FeedItem
+from diplowatch.extractors.sitemaps import (
     local_day,
     parse_sitemap,
     select_child_sitemaps,
     sitemap_items,
     url_period,
 )
-from flows import http
-from flows.config import Config, load_config
-from flows.daily import WRITE_WAIT, Clock, ingest, new_items
-from flows.settings import get
-from flows.workers import AnalyzerPool
-from storage import db as storage_db
-from storage import writes
+from diplowatch.flows import http
+from diplowatch.flows.config import Config, load_config
+from diplowatch.flows.daily import WRITE_WAIT, Clock, ingest, new_items
+from diplowatch.flows.settings import get
+from diplowatch.flows.workers import AnalyzerPool
+from diplowatch.storage import db as storage_db
+from diplowatch.storage import writes
 
 #: The counts of one backfilled date, in the order the summary shows them.
 COUNTS = (
@@ -774,7 +774,7 @@ def run_backfill_command(args: argparse.Namespace) -> int:
     A date that fails stops the backfill: the summary still shows what was done, the error is
     re-raised for the CLI to print in one line, and the exit status is 1.
     """
-    from flows.cli import print_rows
+    from diplowatch.flows.cli import print_rows
 
     # the mistakes a user makes, caught before any flow starts: one line, no Prefect traceback
     date_range(args.date_from, args.date_to)

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from extractors.errors import DiplowatchError, InputError
+from diplowatch.errors import DiplowatchError, InputError
 
 DEMO_PORT = 8642
 
@@ -69,7 +69,7 @@ def print_rows(
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from flows.daily import daily
+    from diplowatch.flows.daily import daily
 
     counts = daily(run_date=args.date, db=args.db, config_dir=args.config)
     print(_counts_line(counts))
@@ -97,10 +97,10 @@ def _prog() -> str:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from flows.daily import daily
-    from flows.demo_server import DemoServer
-    from storage import db as storage_db
-    from storage import queries
+    from diplowatch.flows.daily import daily
+    from diplowatch.flows.demo_server import DemoServer
+    from diplowatch.storage import db as storage_db
+    from diplowatch.storage import queries
 
     db_path = args.db or "data/demo.duckdb"
     # a fixed port keeps the sample's URLs, hence its keys, the same from one demo to the next
@@ -184,8 +184,8 @@ def _read_docs(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from flows.config import load_config
-    from flows.workers import build_analyzer
+    from diplowatch.flows.config import load_config
+    from diplowatch.flows.workers import build_analyzer
 
     if not args.input and not args.files:
         raise InputError("analyze: give FILE... or --input docs.jsonl")
@@ -204,14 +204,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def _read_only(args: argparse.Namespace) -> Any:
-    from storage import db as storage_db
+    from diplowatch.storage import db as storage_db
 
     # a running flow holds the file only for short writes: wait those out
     return storage_db.connect(storage_db.db_path(args.db), read_only=True, wait=10.0)
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from storage import queries
+    from diplowatch.storage import queries
 
     with _read_only(args) as con:
         cols, rows = queries.run_query(con, args.sql)
@@ -220,7 +220,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
-    from storage import queries
+    from diplowatch.storage import queries
 
     with _read_only(args) as con:
         cols, rows = queries.list_claims(
@@ -237,7 +237,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
 
 
 def cmd_flagged(args: argparse.Namespace) -> int:
-    from storage import queries
+    from diplowatch.storage import queries
 
     with _read_only(args) as con:
         cols, rows = queries.flagged_stories(
@@ -248,8 +248,8 @@ def cmd_flagged(args: argparse.Namespace) -> int:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    from flows.config import load_config
-    from flows.settings import SETTINGS, get
+    from diplowatch.flows.config import load_config
+    from diplowatch.flows.settings import SETTINGS, get
 
     cfg = load_config(args.config)
     for s in SETTINGS:
@@ -258,19 +258,19 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
-    from flows.backfill import run_backfill_command
+    from diplowatch.flows.backfill import run_backfill_command
 
     return run_backfill_command(args)
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
-    from flows.reprocess import run_reprocess_command
+    from diplowatch.flows.reprocess import run_reprocess_command
 
     return run_reprocess_command(args)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from flows.schedule import serve_daily
+    from diplowatch.flows.schedule import serve_daily
 
     serve_daily(db=args.db, config_dir=args.config)
     return 0

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from extractors.errors import ConfigError
+from diplowatch.errors import ConfigError
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "config"
+SHIPPED: Traversable = files("diplowatch.config")
 FILES = ("settings", "feeds", "actors", "lexicon", "flag")
 
 
@@ -27,7 +29,7 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path | Traversable) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -63,8 +65,8 @@ def load_config(user_dir: Path | str | None = None) -> Config:
         raise ConfigError(f"{user}: configuration directory not found")
     parts: dict[str, dict[str, Any]] = {}
     for name in FILES:
-        shipped = DEFAULT_DIR / f"{name}.toml"
-        data = read_toml(shipped) if shipped.exists() else {}
+        shipped = SHIPPED / f"{name}.toml"
+        data = read_toml(shipped) if shipped.is_file() else {}
         if user is not None and (user / f"{name}.toml").exists():
             data = deep_merge(data, read_toml(user / f"{name}.toml"))
         parts[name] = data

@@ -26,16 +26,16 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from extractors.errors import DiplowatchError, HTTPStatusError
-from extractors.feeds import parse_feed
-from extractors.pipeline import FetchedPage
-from extractors.records import FeedItem, ProcessedArticle
-from flows import http, prefect_setup
-from flows.config import Config, load_config
-from flows.settings import get
-from flows.workers import AnalyzerPool, PendingBatch, version_of
-from storage import db as storage_db
-from storage import writes
+from diplowatch.errors import DiplowatchError, HTTPStatusError
+from diplowatch.extractors.feeds import parse_feed
+from diplowatch.extractors.pipeline import FetchedPage
+from diplowatch.extractors.records import FeedItem, ProcessedArticle
+from diplowatch.flows import http, prefect_setup
+from diplowatch.flows.config import Config, load_config
+from diplowatch.flows.settings import get
+from diplowatch.flows.workers import AnalyzerPool, PendingBatch, version_of
+from diplowatch.storage import db as storage_db
+from diplowatch.storage import writes
 
 prefect_setup.quiet_logging()
 

@@ -31,13 +31,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
-DEFAULT_SAMPLE_DIR = Path(__file__).resolve().parent / "demo_sample"
+DEFAULT_SAMPLE_DIR: Traversable = files("diplowatch.flows") / "demo_sample"
 SITE_NAME = "Le Journal démo"
 SITE_TAGLINE = "Quotidien d'information générale (site de démonstration)"
 
@@ -131,12 +132,12 @@ class Rendered:
     last_modified: datetime
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Traversable) -> dict[str, Any]:
     with path.open("rb") as fh:
         return tomllib.load(fh)
 
 
-def load_sample(sample_dir: Path) -> tuple[list[SampleArticle], dict[str, SampleFeed]]:
+def load_sample(sample_dir: Traversable) -> tuple[list[SampleArticle], dict[str, SampleFeed]]:
     """Read `articles.toml` and `feeds.toml`; check that every listed feed exists."""
     raw_articles = _read_toml(sample_dir / "articles.toml").get("articles", [])
     raw_feeds = _read_toml(sample_dir / "feeds.toml").get("feeds", {})
@@ -557,9 +558,9 @@ class DemoServer:
     """
 
     def __init__(
-        self, sample_dir: Path | None = None, host: str = "127.0.0.1", port: int = 0
+        self, sample_dir: Traversable | None = None, host: str = "127.0.0.1", port: int = 0
     ) -> None:
-        self.sample_dir = Path(sample_dir) if sample_dir is not None else DEFAULT_SAMPLE_DIR
+        self.sample_dir = sample_dir if sample_dir is not None else DEFAULT_SAMPLE_DIR
         self.host = host
         self.port = port
         self._articles, self._feeds = load_sample(self.sample_dir)

@@ -24,14 +24,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from extractors.errors import (
+from diplowatch.errors import (
     BlockedURLError,
     FetchError,
     HTTPStatusError,
     ResponseTooLargeError,
 )
-from extractors.urls import host_of
-from flows.settings import get
+from diplowatch.extractors.urls import host_of
+from diplowatch.flows.settings import get
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 RETRY_STATUSES = frozenset({429, *range(500, 600)})  # too many requests, any server error

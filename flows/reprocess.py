@@ -26,15 +26,15 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from extractors.errors import InputError
-from extractors.pipeline import FetchedPage
-from extractors.records import FeedItem, ProcessedArticle
-from flows.config import load_config
-from flows.daily import WRITE_WAIT
-from flows.settings import get
-from flows.workers import AnalyzerPool, version_of
-from storage import db as storage_db
-from storage import writes
+from diplowatch.errors import InputError
+from diplowatch.extractors.pipeline import FetchedPage
+from diplowatch.extractors.records import FeedItem, ProcessedArticle
+from diplowatch.flows.config import load_config
+from diplowatch.flows.daily import WRITE_WAIT
+from diplowatch.flows.settings import get
+from diplowatch.flows.workers import AnalyzerPool, version_of
+from diplowatch.storage import db as storage_db
+from diplowatch.storage import writes
 
 COUNTS = (
     "pages",  # stored pages read

@@ -13,9 +13,9 @@ from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Schedule
 
-from flows.config import Config, load_config
-from flows.daily import daily
-from flows.settings import get
+from diplowatch.flows.config import Config, load_config
+from diplowatch.flows.daily import daily
+from diplowatch.flows.settings import get
 
 
 def daily_schedule(settings: dict[str, Any]) -> Schedule:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from extractors.errors import ConfigError
+from diplowatch.errors import ConfigError
 
 
 @dataclass(frozen=True)

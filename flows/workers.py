@@ -17,11 +17,11 @@ from typing import Any
 
 from spacy.language import Language
 
-from extractors.actors import ActorIndex
-from extractors.claims import ClaimExtractor, load_nlp
-from extractors.pipeline import Analyzer, FetchedPage, analysis_version
-from extractors.records import ProcessedArticle
-from flows.config import Config, load_config
+from diplowatch.extractors.actors import ActorIndex
+from diplowatch.extractors.claims import ClaimExtractor, load_nlp
+from diplowatch.extractors.pipeline import Analyzer, FetchedPage, analysis_version
+from diplowatch.extractors.records import ProcessedArticle
+from diplowatch.flows.config import Config, load_config
 
 
 @functools.cache

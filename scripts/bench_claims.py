@@ -21,9 +21,9 @@ if str(ROOT) not in sys.path:
 
 import trafilatura  # noqa: E402
 
-from extractors.actors import ActorIndex  # noqa: E402
-from extractors.claims import ClaimExtractor, load_nlp  # noqa: E402
-from flows.config import load_config  # noqa: E402
+from diplowatch.extractors.actors import ActorIndex  # noqa: E402
+from diplowatch.extractors.claims import ClaimExtractor, load_nlp  # noqa: E402
+from diplowatch.flows.config import load_config  # noqa: E402
 
 
 def page_texts(pages: Path) -> list[tuple[str, str]]:

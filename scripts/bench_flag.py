@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from extractors.actors import ActorIndex  # noqa: E402
-from extractors.flag import flag_article  # noqa: E402
+from diplowatch.extractors.actors import ActorIndex  # noqa: E402
+from diplowatch.extractors.flag import flag_article  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 

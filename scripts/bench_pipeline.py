@@ -290,7 +290,7 @@ class Result:
 
 
 def run_flow(feeds: dict[str, dict[str, Any]], db: Path, config: str | None) -> tuple[float, Any]:
-    from flows.daily import daily
+    from diplowatch.flows.daily import daily
 
     started = time.perf_counter()
     counts = daily(run_date=RUN_DATE, db=str(db), feeds=feeds, config_dir=config)
@@ -443,7 +443,7 @@ def diplomacy_pages(count: int) -> list[tuple[str, bytes]]:
     """
     import httpx
 
-    from flows.demo_server import DemoServer
+    from diplowatch.flows.demo_server import DemoServer
 
     with DemoServer() as server:
         stories = [a for a in server.articles() if a["diplomacy"]]
@@ -478,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    from flows import prefect_setup
+    from diplowatch.flows import prefect_setup
 
     prefect_setup.quiet_logging()
 

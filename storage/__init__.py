@@ -3,11 +3,11 @@
 Pure DuckDB code: no Prefect, no network. Callers hand in a connection from `connect`.
 """
 
-from storage.blobs import compress, decompress
-from storage.db import DEFAULT_DB, connect, db_path, session, transaction
-from storage.migrations import MIGRATIONS, migrate
-from storage.queries import flagged_stories, list_claims, run_query, summary
-from storage.writes import (
+from diplowatch.storage.blobs import compress, decompress
+from diplowatch.storage.db import DEFAULT_DB, connect, db_path, session, transaction
+from diplowatch.storage.migrations import MIGRATIONS, migrate
+from diplowatch.storage.queries import flagged_stories, list_claims, run_query, summary
+from diplowatch.storage.writes import (
     dates_completed,
     finish_run,
     iter_stored_pages,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import zlib
 
-from extractors.errors import StorageError
+from diplowatch.errors import StorageError
 
 #: zlib's fastest level. The write runs on the flow's one thread, which the replay benchmark
 #: showed to be the bottleneck: level 1 costs 1.2 ms a page against 5.0 ms at level 6, for blobs

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from extractors.errors import DatabaseLockedError, DatabaseMissingError, StorageError
+from diplowatch.errors import DatabaseLockedError, DatabaseMissingError, StorageError
 
 DEFAULT_DB = "data/diplowatch.duckdb"
 ENV_VAR = "DIPLOWATCH_DB"
@@ -113,7 +113,7 @@ def connect(
 
     if not read_only:
         # Imported here: migrations uses `transaction` from this module.
-        from storage.migrations import migrate
+        from diplowatch.storage.migrations import migrate
 
         try:
             migrate(con)

@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from extractors.errors import StorageError
-from storage.db import transaction
+from diplowatch.errors import StorageError
+from diplowatch.storage.db import transaction
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 

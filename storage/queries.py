@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from extractors.errors import QueryError
+from diplowatch.errors import QueryError
 
 Rows = tuple[list[str], list[tuple[Any, ...]]]
 

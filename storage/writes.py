@@ -24,10 +24,10 @@ from typing import Any
 
 import duckdb
 
-from extractors.errors import StorageError
-from extractors.records import Article, Claim, Flag, ProcessedArticle
-from storage.blobs import compress, decompress
-from storage.db import transaction
+from diplowatch.errors import StorageError
+from diplowatch.extractors.records import Article, Claim, Flag, ProcessedArticle
+from diplowatch.storage.blobs import compress, decompress
+from diplowatch.storage.db import transaction
 
 RUN_KINDS = ("daily", "backfill", "reprocess", "demo")
 RUN_STATUSES = ("running", "completed", "failed")

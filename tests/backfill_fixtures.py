@@ -38,7 +38,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from extractors.urls import canonical_url
+from diplowatch.extractors.urls import canonical_url
 
 OUTLET = "Le Quotidien d'archives"
 FEED_PATH = "/international/rss.xml"
@@ -416,6 +416,6 @@ def user_config(tmp_path: Path, archive: tuple[ArchiveSite, HTTPServer]) -> Path
 
 
 def run_cli(*args: str) -> int:
-    from flows.cli import main
+    from diplowatch.flows.cli import main
 
     return main(list(args))

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-import flows  # noqa: F401  # switches Prefect's telemetry off before its first import
+import diplowatch.flows  # noqa: F401
 
 # the `archive` and `user_config` fixtures of the backfill and reprocess tests
 pytest_plugins = ["tests.backfill_fixtures"]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from extractors.actors import Actor, ActorIndex, normalize
-from extractors.errors import ConfigError
+from diplowatch.errors import ConfigError
+from diplowatch.extractors.actors import Actor, ActorIndex, normalize
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "actors.toml"
 

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from extractors.archive import (
+from diplowatch.extractors.archive import (
     ArchiveError,
     Snapshot,
     archived_url,

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from extractors.article import decode_html, extract_article
+from diplowatch.extractors.article import decode_html, extract_article
 
 PARAGRAPHS = (
     "<p>Le président américain et son homologue russe se sont entretenus mardi pendant deux "

@@ -225,8 +225,8 @@ def test_bad_requests_are_clear_errors(
 
 
 def test_backfill_sources_per_outlet(user_config: Path) -> None:
-    from flows.backfill import backfill_sources
-    from flows.config import load_config
+    from diplowatch.flows.backfill import backfill_sources
+    from diplowatch.flows.config import load_config
 
     cfg = load_config(user_config)
     ours = backfill_sources(cfg, [OUTLET.upper()])
@@ -238,23 +238,23 @@ def test_backfill_sources_per_outlet(user_config: Path) -> None:
 
 
 def test_date_range() -> None:
-    from flows.backfill import date_range
+    from diplowatch.flows.backfill import date_range
 
     assert date_range(date(2021, 12, 30), date(2022, 1, 2))[-1] == date(2022, 1, 2)
     assert len(date_range(date(2021, 12, 6), date(2021, 12, 6))) == 1
 
 
 def test_transient_or_permanent() -> None:
-    from extractors.archive import ArchiveError
-    from extractors.errors import (
+    from diplowatch.errors import (
         BlockedURLError,
         FetchError,
         HTTPStatusError,
         NotAFeedError,
         ResponseTooLargeError,
     )
-    from extractors.sitemaps import SitemapError
-    from flows.backfill import is_transient
+    from diplowatch.extractors.archive import ArchiveError
+    from diplowatch.extractors.sitemaps import SitemapError
+    from diplowatch.flows.backfill import is_transient
 
     u = "http://x/"
     for exc in (HTTPStatusError(u, 503), HTTPStatusError(u, 429), FetchError(u, "timed out")):
@@ -275,7 +275,7 @@ def test_progress_lines_and_bars() -> None:
 
     from rich.console import Console
 
-    from flows.backfill import LineReporter, RichReporter
+    from diplowatch.flows.backfill import LineReporter, RichReporter
 
     days = [date(2021, 12, 6), date(2021, 12, 7)]
     out = io.StringIO()

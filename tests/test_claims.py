@@ -10,11 +10,11 @@ from datetime import date
 
 import pytest
 
-from extractors.actors import ActorIndex
-from extractors.claims import EXTRACTOR_VERSION, ClaimExtractor, load_nlp
-from extractors.claims_quotes import find_quotes
-from extractors.records import Claim
-from flows.config import load_config
+from diplowatch.extractors.actors import ActorIndex
+from diplowatch.extractors.claims import EXTRACTOR_VERSION, ClaimExtractor, load_nlp
+from diplowatch.extractors.claims_quotes import find_quotes
+from diplowatch.extractors.records import Claim
+from diplowatch.flows.config import load_config
 
 pytestmark = pytest.mark.slow
 

@@ -10,10 +10,10 @@ from datetime import date
 
 import pytest
 
-from extractors.actors import ActorIndex
-from extractors.claims import ClaimExtractor, load_nlp
-from extractors.records import Claim
-from flows.config import load_config
+from diplowatch.extractors.actors import ActorIndex
+from diplowatch.extractors.claims import ClaimExtractor, load_nlp
+from diplowatch.extractors.records import Claim
+from diplowatch.flows.config import load_config
 
 pytestmark = pytest.mark.slow
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from extractors.actors import ActorIndex
-from extractors.claims import ClaimExtractor, load_nlp
-from flows.config import load_config
+from diplowatch.extractors.actors import ActorIndex
+from diplowatch.extractors.claims import ClaimExtractor, load_nlp
+from diplowatch.flows.config import load_config
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.cli import main
+from diplowatch.flows.cli import main
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +35,7 @@ def counts(db: Path) -> tuple[int, int, int]:
 
 
 def test_demo_fills_the_file(demo_db: Path) -> None:
-    from flows.demo_server import DemoServer
+    from diplowatch.flows.demo_server import DemoServer
 
     with DemoServer() as server:
         sample = server.articles()
@@ -124,7 +124,7 @@ def test_query_while_another_process_writes(
 
 
 def test_settings_lists_every_setting_with_help(capsys: pytest.CaptureFixture[str]) -> None:
-    from flows.settings import SETTINGS
+    from diplowatch.flows.settings import SETTINGS
 
     assert main(["settings"]) == 0
     out = capsys.readouterr().out

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from extractors.errors import ConfigError
-from flows.config import load_config
-from flows.settings import SETTINGS, get
+from diplowatch.errors import ConfigError
+from diplowatch.flows.config import load_config
+from diplowatch.flows.settings import SETTINGS, get
 
 
 def test_every_setting_is_declared_once_and_has_a_default() -> None:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from extractors.article import extract_article
-from extractors.errors import NotAFeedError
-from extractors.feeds import parse_feed
+from diplowatch.errors import NotAFeedError
+from diplowatch.extractors.article import extract_article
+from diplowatch.extractors.feeds import parse_feed
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FEEDS = sorted((CORPUS / "feeds").glob("*.xml"))

@@ -58,7 +58,7 @@ def test_a_killed_run_is_finished_by_the_next(
     feeds = serve(httpserver)
     db = tmp_path / "crash.duckdb"
     script = (
-        "import json, sys; from datetime import date; from flows.daily import daily; "
+        "import json, sys; from datetime import date; from diplowatch.flows.daily import daily; "
         "daily(run_date=date(2021, 12, 7), db=sys.argv[1], config_dir=sys.argv[2], "
         "feeds=json.loads(sys.argv[3]))"
     )
@@ -85,7 +85,7 @@ def test_a_killed_run_is_finished_by_the_next(
     assert stored is not None and stored[0] in (5, 10)  # whole batches, and not all of them
     assert runs == [("running",)]  # what a kill leaves: a run that never finished
 
-    from flows.daily import daily
+    from diplowatch.flows.daily import daily
 
     counts = daily(run_date=date(2021, 12, 7), db=str(db), config_dir=str(config_dir), feeds=feeds)
     assert counts["new_articles"] == COUNT - stored[0]

@@ -105,7 +105,7 @@ def test_daily_flow_end_to_end(
 ) -> None:
     from datetime import date
 
-    from flows.daily import daily
+    from diplowatch.flows.daily import daily
 
     db = tmp_path / "news.duckdb"
     counts = daily(

@@ -11,7 +11,7 @@ import httpx
 import pytest
 import trafilatura
 
-from flows.demo_server import COOKIE_TEXT, FOOTER_NOTICE, DemoServer
+from diplowatch.flows.demo_server import COOKIE_TEXT, FOOTER_NOTICE, DemoServer
 
 
 @pytest.fixture(scope="module")

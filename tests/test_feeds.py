@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from extractors.errors import FeedError, NotAFeedError
-from extractors.feeds import parse_feed
-from extractors.records import FeedItem
+from diplowatch.errors import FeedError, NotAFeedError
+from diplowatch.extractors.feeds import parse_feed
+from diplowatch.extractors.records import FeedItem
 
 GOLDEN = Path(__file__).parent / "golden" / "feeds"
 REGEN = os.environ.get("DIPLOWATCH_REGEN_GOLDEN") == "1"

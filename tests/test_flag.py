@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from extractors.actors import ActorIndex
-from extractors.flag import flag_article
-from extractors.records import Flag
+from diplowatch.extractors.actors import ActorIndex
+from diplowatch.extractors.flag import flag_article
+from diplowatch.extractors.records import Flag
 
 ROOT = Path(__file__).resolve().parents[1]
 DEVSET = Path(__file__).resolve().parent / "devset" / "dev.jsonl"

@@ -39,11 +39,11 @@ from typing import Any
 
 import pytest
 
-from extractors.actors import ActorIndex
-from extractors.article import extract_article
-from extractors.errors import NotAFeedError
-from extractors.feeds import parse_feed
-from extractors.flag import flag_article
+from diplowatch.errors import NotAFeedError
+from diplowatch.extractors.actors import ActorIndex
+from diplowatch.extractors.article import extract_article
+from diplowatch.extractors.feeds import parse_feed
+from diplowatch.extractors.flag import flag_article
 
 ROOT = Path(__file__).resolve().parents[1]
 DEVSET = Path(__file__).resolve().parent / "devset"

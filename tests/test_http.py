@@ -17,14 +17,21 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from extractors.errors import (
+from diplowatch.errors import (
     BlockedURLError,
     FetchError,
     HTTPStatusError,
     ResponseTooLargeError,
 )
-from flows import http
-from flows.http import FetchRequest, FetchResult, HostLimiter, fetch, fetch_many, make_client
+from diplowatch.flows import http
+from diplowatch.flows.http import (
+    FetchRequest,
+    FetchResult,
+    HostLimiter,
+    fetch,
+    fetch_many,
+    make_client,
+)
 
 T = TypeVar("T")
 UA = "diplowatch-test/1.0 (+https://example.invalid/contact)"

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from extractors.pipeline import FetchedPage
-from extractors.records import FeedItem
-from flows.config import load_config
-from flows.workers import build_analyzer
+from diplowatch.extractors.pipeline import FetchedPage
+from diplowatch.extractors.records import FeedItem
+from diplowatch.flows.config import load_config
+from diplowatch.flows.workers import build_analyzer
 from tests.flow_fixtures import ARTICLES, page
 
 pytestmark = pytest.mark.slow

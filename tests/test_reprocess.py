@@ -83,8 +83,8 @@ def test_reprocess_after_a_lexicon_change_makes_no_request(
     socket_watch: list[Any],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from flows.config import load_config
-    from flows.workers import version_of
+    from diplowatch.flows.config import load_config
+    from diplowatch.flows.workers import version_of
 
     site, server = archive
     db = tmp_path / "news.duckdb"

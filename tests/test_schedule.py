@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flows.config import load_config
-from flows.schedule import daily_deployment, daily_schedule
+from diplowatch.flows.config import load_config
+from diplowatch.flows.schedule import daily_deployment, daily_schedule
 
 
 def test_schedule_follows_the_settings(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from extractors.sitemaps import (
+from diplowatch.extractors.sitemaps import (
     SitemapError,
     SitemapRef,
     SitemapURL,

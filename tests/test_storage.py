@@ -15,18 +15,18 @@ from typing import Any
 import duckdb
 import pytest
 
-from extractors.errors import (
+from diplowatch.errors import (
     DatabaseLockedError,
     DatabaseMissingError,
     QueryError,
     StorageError,
 )
-from extractors.records import Article, Claim, FeedItem, Flag, ProcessedArticle
-from storage import blobs, writes
-from storage.db import DEFAULT_DB, connect, db_path, session, transaction
-from storage.migrations import MIGRATIONS, Migrations, applied, migrate
-from storage.queries import flagged_stories, list_claims, run_query, summary
-from storage.writes import (
+from diplowatch.extractors.records import Article, Claim, FeedItem, Flag, ProcessedArticle
+from diplowatch.storage import blobs, writes
+from diplowatch.storage.db import DEFAULT_DB, connect, db_path, session, transaction
+from diplowatch.storage.migrations import MIGRATIONS, Migrations, applied, migrate
+from diplowatch.storage.queries import flagged_stories, list_claims, run_query, summary
+from diplowatch.storage.writes import (
     MAX_FETCH_ATTEMPTS,
     dates_completed,
     finish_run,

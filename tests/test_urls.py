@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.urls import canonical_url, host_of
+from diplowatch.extractors.urls import canonical_url, host_of
 
 
 @pytest.mark.parametrize(

@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from extractors.actors import ActorIndex
-from extractors.claims import ClaimExtractor
-from extractors.pipeline import Analyzer, FetchedPage
-from extractors.records import FeedItem, ProcessedArticle
-from flows.config import load_config
-from flows.workers import CHUNK, AnalyzerPool, shared_nlp
+from diplowatch.extractors.actors import ActorIndex
+from diplowatch.extractors.claims import ClaimExtractor
+from diplowatch.extractors.pipeline import Analyzer, FetchedPage
+from diplowatch.extractors.records import FeedItem, ProcessedArticle
+from diplowatch.flows.config import load_config
+from diplowatch.flows.workers import CHUNK, AnalyzerPool, shared_nlp
 from tests.flow_fixtures import page
 
 pytestmark = pytest.mark.slow

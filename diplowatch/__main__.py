@@ -1,0 +1,7 @@
+"""`python -m diplowatch` is the `diplowatch` command."""
+
+import sys
+
+from diplowatch.flows.cli import main
+
+sys.exit(main())
