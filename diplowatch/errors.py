@@ -2,9 +2,12 @@
 
     DiplowatchError                 base: anything the tool reports as one clean line
     ├── ConfigError                 a configuration file or value is missing or malformed
-    ├── InputError                  an `analyze` input (file, JSON line) cannot be read
+    ├── InputError                  a command's input (a file, a JSON line, a date range) is wrong
     ├── FeedError                   a feed was fetched but cannot be used
     │   └── NotAFeedError           the feed URL served an HTML page or other non-feed
+    ├── SitemapError                bytes that are no sitemap (not XML, no urlset or index)
+    ├── ArchiveError                a CDX answer that cannot be read (not JSON, not rows)
+    ├── BackfillError               a past date whose sources could not all be read
     ├── FetchError                  an HTTP fetch failed for good (after its retries)
     │   ├── BlockedURLError         not http/https, or no host
     │   ├── ResponseTooLargeError   the body exceeds the configured size cap
@@ -15,7 +18,8 @@
         └── QueryError              a read-only query failed or tried to write
 
 Expected misses (an empty feed, a page with no extractable text) are not errors: they are logged,
-counted and skipped. Errors become one line only at the CLI boundary (`flows/cli.py`).
+counted and skipped. Errors become one line only at the CLI boundary (`diplowatch.flows.cli`).
+Any other exception (a ValueError from a helper given a value outside its contract) is a bug.
 """
 
 from __future__ import annotations
@@ -61,6 +65,18 @@ class HTTPStatusError(FetchError):
     def __init__(self, url: str, status: int) -> None:
         super().__init__(url, f"HTTP {status}")
         self.status = status
+
+
+class SitemapError(DiplowatchError):
+    """Bytes that are no sitemap at all (not XML, or neither a urlset nor a sitemap index)."""
+
+
+class ArchiveError(DiplowatchError):
+    """A CDX answer that cannot be read (not JSON, not a table of rows)."""
+
+
+class BackfillError(DiplowatchError):
+    """A date whose sources could not all be read: it is recorded failed, the backfill stops."""
 
 
 class StorageError(DiplowatchError):

@@ -25,14 +25,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
-from diplowatch.errors import DiplowatchError
+from diplowatch.errors import ArchiveError
 
 #: The default columns of a CDX JSON answer, used when the first row is not a header.
 CDX_FIELDS = ("urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length")
-
-
-class ArchiveError(DiplowatchError):
-    """A CDX answer that cannot be read (not JSON, not a table of rows)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from typing import Literal
 
 from lxml import etree
 
-from diplowatch.errors import DiplowatchError
+from diplowatch.errors import SitemapError
 from diplowatch.extractors.records import FeedItem
 from diplowatch.extractors.urls import canonical_url
 
@@ -50,10 +50,6 @@ _URL_DATE = re.compile(
 _RAW_AMPERSAND = re.compile(rb"&(?!(?:[A-Za-z_][\w.-]*|#\d+|#x[0-9A-Fa-f]+);)")
 _YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _YEAR = re.compile(r"^\d{4}$")
-
-
-class SitemapError(DiplowatchError):
-    """Bytes that are no sitemap at all (not XML, or neither a urlset nor a sitemap index)."""
 
 
 @dataclass(frozen=True, slots=True)

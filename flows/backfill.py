@@ -35,15 +35,11 @@ sitemaps of a month are fetched once per backfill, not once per date.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import sys
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any, Protocol, TextIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
@@ -53,6 +49,7 @@ from prefect.states import Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from diplowatch.errors import (
+    BackfillError,
     BlockedURLError,
     ConfigError,
     DiplowatchError,
@@ -82,25 +79,11 @@ from diplowatch.extractors.sitemaps import (
 from diplowatch.flows import http
 from diplowatch.flows.config import Config, load_config
 from diplowatch.flows.daily import WRITE_WAIT, Clock, ingest, new_items
+from diplowatch.flows.progress import COUNTS, reporter
 from diplowatch.flows.settings import get
 from diplowatch.flows.workers import AnalyzerPool
 from diplowatch.storage import db as storage_db
 from diplowatch.storage import writes
-
-#: The counts of one backfilled date, in the order the summary shows them.
-COUNTS = (
-    "snapshots",  # archived feed copies read
-    "sitemaps",  # sitemaps read
-    "sources_failed",  # feeds, snapshots or sitemaps that could not be used
-    "items_seen",  # items of the date, all sources, before deduplication
-    "new_articles",  # of those, not stored yet
-    "extracted",
-    "empty",
-    "failed",
-    "archived_pages",  # pages gone live (404/410) and stored from their archived copy
-    "flagged",
-    "claims",
-)
 
 #: Feed id of the items found in sitemaps (the `articles.feed_id` column).
 SITEMAP_FEED = "sitemap"
@@ -110,10 +93,6 @@ MAX_SITEMAP_DEPTH = 3
 
 #: Sitemaps kept in memory for the length of a backfill (the month's sitemap serves 30 dates).
 SITEMAP_CACHE_SIZE = 32
-
-
-class BackfillError(DiplowatchError):
-    """A date whose sources could not all be read: it is recorded failed, the backfill stops."""
 
 
 # -- sources -------------------------------------------------------------------------------------
@@ -178,7 +157,7 @@ def backfill_sources(cfg: Config, outlets: Sequence[str] | None = None) -> Sourc
 
 def date_range(start: date, end: date) -> list[date]:
     if end < start:
-        raise InputError(f"backfill: --to {end} is before --from {start}")
+        raise InputError(f"backfill: --until {end} is before --since {start}")
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
 
@@ -423,142 +402,6 @@ def gone_pages(db_path: str, run_id: str, items: Sequence[FeedItem]) -> list[Fee
     return [item for item in items if item.url in gone]
 
 
-# -- progress ------------------------------------------------------------------------------------
-
-
-class Reporter(Protocol):
-    """What the terminal shows of a backfill: progress per date and overall, then a summary."""
-
-    def begin(self, days: Sequence[date]) -> None: ...
-    def day_started(self, day: date, total: int) -> None: ...
-    def day_progress(self, day: date, done: int, total: int) -> None: ...
-    def day_finished(self, day: date, status: str, counts: dict[str, int]) -> None: ...
-    def end(self) -> None: ...
-
-
-class Summary:
-    """Rows of the final summary, one per date, kept by every reporter."""
-
-    def __init__(self) -> None:
-        self.rows: dict[date, tuple[str, dict[str, int]]] = {}
-
-    def table(self) -> tuple[list[str], list[list[Any]]]:
-        columns = ["date", "status", *COUNTS]
-        rows = [
-            [day.isoformat(), status, *(counts.get(k, "") for k in COUNTS)]
-            for day, (status, counts) in sorted(self.rows.items())
-        ]
-        return columns, rows
-
-
-class LineReporter(Summary):
-    """Plain progress lines on a stream (stderr when not a terminal), at most one per second."""
-
-    def __init__(self, out: TextIO | None = None, every: float = 1.0) -> None:
-        super().__init__()
-        self.out = out if out is not None else sys.stderr
-        self.every = every
-        self._last = 0.0
-        self._days: list[date] = []
-
-    def _line(self, text: str) -> None:
-        self.out.write(text + "\n")
-        self.out.flush()
-
-    def begin(self, days: Sequence[date]) -> None:
-        self._days = list(days)
-        self._line(f"backfill: {len(days)} dates, {days[0]} to {days[-1]}" if days else "")
-
-    def _overall(self) -> str:
-        return f"[{len(self.rows)}/{len(self._days)} dates]"
-
-    def day_started(self, day: date, total: int) -> None:
-        self._last = time.monotonic()
-        self._line(f"backfill {self._overall()} {day}: {total} new articles to fetch")
-
-    def day_progress(self, day: date, done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - self._last >= self.every or done == total:
-            self._last = now
-            self._line(f"backfill {self._overall()} {day}: {done}/{total} articles")
-
-    def day_finished(self, day: date, status: str, counts: dict[str, int]) -> None:
-        self.rows[day] = (status, counts)
-        self._line(f"backfill {self._overall()} {day}: {status}")
-
-    def end(self) -> None:
-        pass
-
-
-class RichReporter(Summary):
-    """Two live bars on a terminal: the dates, and the articles of the current date."""
-
-    def __init__(self, console: Any = None) -> None:
-        super().__init__()
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console if console is not None else Console(stderr=True),
-            transient=False,
-        )
-        self._overall: Any = None
-        self._day: Any = None
-
-    def begin(self, days: Sequence[date]) -> None:
-        self.progress.start()
-        self._overall = self.progress.add_task("dates", total=len(days))
-
-    def day_started(self, day: date, total: int) -> None:
-        if self._day is not None:
-            self.progress.remove_task(self._day)
-        self._day = self.progress.add_task(f"{day} articles", total=max(total, 1))
-
-    def day_progress(self, day: date, done: int, total: int) -> None:
-        if self._day is not None:
-            self.progress.update(self._day, completed=done, total=max(total, 1))
-
-    def day_finished(self, day: date, status: str, counts: dict[str, int]) -> None:
-        self.rows[day] = (status, counts)
-        if self._day is not None:
-            self.progress.update(self._day, description=f"{day} {status}")
-        self.progress.advance(self._overall)
-
-    def end(self) -> None:
-        self.progress.stop()
-
-
-_reporter: Reporter | None = None
-
-
-def reporter() -> Reporter:
-    """The reporter installed by `reporting` (the CLI), else plain lines on stderr."""
-    global _reporter
-    if _reporter is None:
-        _reporter = LineReporter()
-    return _reporter
-
-
-@contextmanager
-def reporting(chosen: Reporter) -> Iterator[Reporter]:
-    global _reporter
-    previous, _reporter = _reporter, chosen
-    try:
-        yield chosen
-    finally:
-        _reporter = previous
-
-
 class _ProgressCounts(dict[str, int]):
     """Counts that tell the reporter each time an article is tallied (ingest's `counts`).
 
@@ -763,39 +606,3 @@ def backfill(
         _sitemap_cache.clear()
         show.end()
     return results
-
-
-# -- CLI -----------------------------------------------------------------------------------------
-
-
-def run_backfill_command(args: argparse.Namespace) -> int:
-    """`diplowatch backfill`: live progress on stderr, a summary table on stdout at the end.
-
-    A date that fails stops the backfill: the summary still shows what was done, the error is
-    re-raised for the CLI to print in one line, and the exit status is 1.
-    """
-    from diplowatch.flows.cli import print_rows
-
-    # the mistakes a user makes, caught before any flow starts: one line, no Prefect traceback
-    date_range(args.date_from, args.date_to)
-    if not backfill_sources(load_config(args.config), args.outlet):
-        raise ConfigError("backfill: no enabled feed and no sitemap for the chosen outlets")
-    chosen: RichReporter | LineReporter = (
-        RichReporter() if sys.stderr.isatty() else LineReporter(sys.stderr)
-    )
-    try:
-        with reporting(chosen):
-            backfill(
-                date_from=args.date_from,
-                date_to=args.date_to,
-                db=args.db,
-                config_dir=args.config,
-                outlets=args.outlet,
-                force=args.force,
-            )
-    finally:
-        columns, rows = chosen.table()
-        if rows:
-            print("\nBackfill summary:")
-            print_rows(columns, rows, "table", sys.stdout)
-    return 0

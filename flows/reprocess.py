@@ -15,7 +15,6 @@ many read, never both).
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from itertools import islice
@@ -200,11 +199,3 @@ def reprocess(
         ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()),
     )
     return counts
-
-
-def run_reprocess_command(args: argparse.Namespace) -> int:
-    """`diplowatch reprocess [--since D] [--until D]`: one summary line at the end."""
-    _check_window(args.since, args.until)  # before any flow starts: one line, no traceback
-    counts = reprocess(since=args.since, until=args.until, db=args.db, config_dir=args.config)
-    print(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counts.items()))
-    return 0

@@ -216,7 +216,7 @@ def test_bad_requests_are_clear_errors(
 ) -> None:
     db = tmp_path / "news.duckdb"
     assert run_cli(*backfill_args(db, user_config, "2021-12-08", "2021-12-06")) == 1
-    assert "before --from" in capsys.readouterr().err
+    assert "before --since" in capsys.readouterr().err
     args = backfill_args(db, user_config, "2021-12-06", "2021-12-06")
     args[args.index(OUTLET)] = "Le Journal inconnu"
     assert run_cli(*args) == 1
@@ -246,14 +246,14 @@ def test_date_range() -> None:
 
 def test_transient_or_permanent() -> None:
     from diplowatch.errors import (
+        ArchiveError,
         BlockedURLError,
         FetchError,
         HTTPStatusError,
         NotAFeedError,
         ResponseTooLargeError,
+        SitemapError,
     )
-    from diplowatch.extractors.archive import ArchiveError
-    from diplowatch.extractors.sitemaps import SitemapError
     from diplowatch.flows.backfill import is_transient
 
     u = "http://x/"
@@ -275,7 +275,7 @@ def test_progress_lines_and_bars() -> None:
 
     from rich.console import Console
 
-    from diplowatch.flows.backfill import LineReporter, RichReporter
+    from diplowatch.flows.progress import LineReporter, RichReporter
 
     days = [date(2021, 12, 6), date(2021, 12, 7)]
     out = io.StringIO()

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from diplowatch.errors import SitemapError
 from diplowatch.extractors.sitemaps import (
-    SitemapError,
     SitemapRef,
     SitemapURL,
     parse_sitemap,

@@ -1,0 +1,56 @@
+"""The `diplowatch` command. Errors become one clean line here, and only here.
+
+`main` parses, checks everything the command needs (`checks.prepare`), then runs it. Exit status:
+0 done, 1 an error (one line on stderr), 2 a usage mistake, 130 interrupted, 141 output closed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from diplowatch.errors import DiplowatchError
+from diplowatch.flows.cli.output import print_rows
+from diplowatch.flows.cli.parser import BY_NAME, build_parser, handler
+
+__all__ = ["build_parser", "main", "print_rows"]
+
+
+def _set_log_level(quiet: bool, verbose: bool) -> None:
+    if not (quiet or verbose):
+        return
+    level = "WARNING" if quiet else "DEBUG"
+    # the process's own setting, read when Prefect configures its loggers at first import
+    os.environ["PREFECT_LOGGING_LEVEL"] = level
+    logging.getLogger("diplowatch").setLevel(level)
+
+
+def _quiet_stdout() -> None:
+    """The reader went away (`| head`): drop what is left instead of a traceback at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = BY_NAME[args.command]
+    try:
+        from diplowatch.flows.cli.checks import prepare
+
+        prepare(command, args)
+        if command.flow:
+            _set_log_level(args.quiet, args.verbose)
+        status = handler(command.name)(args)
+        sys.stdout.flush()
+        return status
+    except DiplowatchError as exc:
+        print(f"diplowatch: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("diplowatch: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 141

@@ -1,0 +1,64 @@
+"""What the CLI checks before a command starts: a mistake is answered here, in one line.
+
+Configuration files, dates, outlets and paths are all loaded and validated before any flow, so a
+typo costs a fraction of a second instead of a Prefect start-up and a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from diplowatch.errors import ConfigError, InputError, StorageError
+from diplowatch.flows.cli.parser import DEMO_DB, Command
+
+
+def check_window(command: str, args: argparse.Namespace) -> None:
+    since, until = getattr(args, "since", None), getattr(args, "until", None)
+    if since and until and until < since:
+        raise InputError(f"{command}: --until {until} is before --since {since}")
+
+
+def check_outlets(args: argparse.Namespace) -> None:
+    """A backfill of a misspelt outlet would fetch nothing, silently: name the known ones."""
+    if not args.outlet:
+        return
+    feeds = args.cfg.enabled_feeds()
+    known = {str(f.get("outlet", fid)) for fid, f in feeds.items()}
+    known |= set(args.cfg.feeds.get("outlets", {}))
+    folded = {name.casefold() for name in known}
+    missing = [name for name in args.outlet if name.casefold() not in folded]
+    if missing:
+        raise ConfigError(
+            f"backfill: unknown outlet {', '.join(map(repr, missing))} "
+            f"(known: {', '.join(sorted(known))})"
+        )
+
+
+def check_writable_db(command: Command, args: argparse.Namespace) -> None:
+    """The file a flow will write: its folder made now, its permissions checked now."""
+    from diplowatch.storage.db import db_path
+
+    path = Path(args.db or DEMO_DB) if command.name == "demo" else db_path(args.db)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot create its folder ({exc.strerror})") from None
+    if path.exists() and not os.access(path, os.W_OK):
+        raise StorageError(f"{path}: not writable")
+    if path.is_dir():
+        raise StorageError(f"{path}: is a folder; give a file path with --db")
+
+
+def prepare(command: Command, args: argparse.Namespace) -> None:
+    """Load and check everything `command` needs; raise a DiplowatchError at the first problem."""
+    if command.config:
+        from diplowatch.flows.config import load_config
+
+        args.cfg = load_config(args.config)
+    check_window(command.name, args)
+    if command.name == "backfill":
+        check_outlets(args)
+    if command.flow and command.name != "serve":
+        check_writable_db(command, args)

@@ -1,0 +1,118 @@
+"""The commands that start a flow: run, demo, backfill, reprocess, serve.
+
+Each is called after `diplowatch.flows.cli.checks` has loaded and validated everything it needs,
+so a mistake has already been answered in one line before Prefect is imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+from diplowatch.flows.cli.output import counts_line, print_rows, prog
+from diplowatch.flows.cli.parser import DEMO_DB
+
+# The sample's articles are dated around the Biden–Putin call it is written about.
+DEMO_RUN_DATE = date(2021, 12, 7)
+DEMO_PORT = 8642
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from diplowatch.flows.daily import daily
+
+    counts = daily(run_date=args.date, db=args.db, config_dir=args.config)
+    print(counts_line(counts))
+    # one broken feed never sinks a run; no feed at all answering (no network?) is a failure
+    if counts["feeds_failed"] and not counts["feeds_ok"] + counts["feeds_unchanged"]:
+        print(
+            f"diplowatch: error: all {counts['feeds_failed']} feeds failed (see the log above); "
+            f"is the network reachable? `{prog()} demo` runs offline",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from diplowatch.flows.daily import daily
+    from diplowatch.flows.demo_server import DemoServer
+    from diplowatch.storage import db as storage_db
+    from diplowatch.storage import queries
+
+    db_path = args.db or DEMO_DB
+    with DemoServer(port=DEMO_PORT) as server:
+        print(f"Serving the offline sample at {server.base_url} ({len(server.feeds())} feeds)")
+        counts = daily(
+            run_date=DEMO_RUN_DATE,
+            db=db_path,
+            config_dir=args.config,
+            feeds=server.feeds(),
+            kind="demo",
+        )
+    print(counts_line(counts))
+    with storage_db.connect(db_path, read_only=True) as con:
+        s = queries.summary(con)
+        print(
+            f"\n{db_path}: {s['articles']} articles, {s['flagged']} flagged, {s['claims']} claims, "
+            f"{s['runs']} runs"
+        )
+        cols, rows = queries.flagged_stories(con, limit=5)
+        print("\nFlagged stories:")
+        print_rows(cols, rows, "table", sys.stdout, width=50)
+        cols, rows = queries.list_claims(con, limit=8)
+        keep = [cols.index(c) for c in ("speaker", "speaker_country", "kind", "cue", "content")]
+        print("\nClaims:")
+        print_rows(
+            [cols[i] for i in keep], [[r[i] for i in keep] for r in rows], "table", sys.stdout, 50
+        )
+    print(
+        f"\nQuery it: {prog()} query --db {db_path} "
+        '"SELECT kind, count(*) FROM claims GROUP BY kind"'
+    )
+    return 0
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """Live progress on stderr, a summary table on stdout at the end.
+
+    A date that fails stops the backfill: the summary still shows what was done, the error is
+    re-raised for `main` to print in one line, and the exit status is 1.
+    """
+    from diplowatch.flows.backfill import backfill
+    from diplowatch.flows.progress import LineReporter, RichReporter, reporting
+
+    chosen: RichReporter | LineReporter = (
+        RichReporter() if sys.stderr.isatty() else LineReporter(sys.stderr)
+    )
+    try:
+        with reporting(chosen):
+            backfill(
+                date_from=args.since,
+                date_to=args.until,
+                db=args.db,
+                config_dir=args.config,
+                outlets=args.outlet,
+                force=args.force,
+            )
+    finally:
+        columns, rows = chosen.table()
+        if rows:
+            print("\nBackfill summary:")
+            print_rows(columns, rows, "table", sys.stdout)
+    return 0
+
+
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    from diplowatch.flows.reprocess import reprocess
+
+    counts = reprocess(since=args.since, until=args.until, db=args.db, config_dir=args.config)
+    print(counts_line(counts))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from diplowatch.flows.schedule import serve_daily
+
+    serve_daily(db=args.db, config_dir=args.config)
+    return 0

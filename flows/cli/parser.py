@@ -1,0 +1,275 @@
+"""The `diplowatch` command line: every command, option and help text, declared in one place.
+
+Nothing here imports Prefect, spaCy or DuckDB: parsing and the checks that follow it must answer
+in a fraction of a second, before any flow starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import NoReturn
+
+from diplowatch import __version__
+
+DATE = "YYYY-MM-DD"
+FORMATS = ("table", "csv", "json")
+DEMO_DB = "data/demo.duckdb"
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: where its code lives, what it says, which common options it takes."""
+
+    name: str
+    target: str  # "module:function", imported only when the command runs
+    help: str
+    db: bool = False  # takes --db
+    config: bool = False  # takes --config (and its files are checked before it runs)
+    flow: bool = False  # starts a Prefect flow: log level and interrupts apply
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "run",
+        "flow_commands:cmd_run",
+        "run the daily flow over the configured feeds",
+        db=True,
+        config=True,
+        flow=True,
+    ),
+    Command(
+        "demo",
+        "flow_commands:cmd_demo",
+        "run the daily flow over the bundled offline sample, served on loopback",
+        db=True,
+        config=True,
+        flow=True,
+    ),
+    Command(
+        "backfill",
+        "flow_commands:cmd_backfill",
+        "past dates from archived feeds and sitemaps; resumable and idempotent",
+        db=True,
+        config=True,
+        flow=True,
+    ),
+    Command(
+        "reprocess",
+        "flow_commands:cmd_reprocess",
+        "re-run cleaning, flags and claims over the stored pages, with no fetch",
+        db=True,
+        config=True,
+        flow=True,
+    ),
+    Command(
+        "serve",
+        "flow_commands:cmd_serve",
+        "register the daily schedule (Prefect deployment, cron) and serve its runs",
+        db=True,
+        config=True,
+        flow=True,
+    ),
+    Command(
+        "analyze",
+        "read_commands:cmd_analyze",
+        "flag and claims for given texts or pages, as JSON lines; no database",
+        config=True,
+    ),
+    Command(
+        "query",
+        "read_commands:cmd_query",
+        "run one read-only SQL query on the DuckDB file",
+        db=True,
+    ),
+    Command(
+        "claims",
+        "read_commands:cmd_claims",
+        "list the stored claims with their outlet, date and title",
+        db=True,
+    ),
+    Command(
+        "flagged",
+        "read_commands:cmd_flagged",
+        "list the flagged stories with their score and reasons",
+        db=True,
+    ),
+    Command(
+        "settings",
+        "read_commands:cmd_settings",
+        "print every setting with its value and its help",
+        config=True,
+    ),
+    Command(
+        "completion",
+        "completion:cmd_completion",
+        'print a shell completion script: eval "$(diplowatch completion bash)"',
+    ),
+)
+BY_NAME = {c.name: c for c in COMMANDS}
+
+
+def parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date ({DATE}): {value!r}") from None
+
+
+def positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value!r}")
+    return number
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Shows an option's default where it has one worth showing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if (
+            action.default not in (None, False, argparse.SUPPRESS)
+            and "%(default)" not in text
+            and "default:" not in text
+        ):
+            text += " (default: %(default)s)"
+        return text
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a usage mistake in one line, with the way to the help, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+        raise SystemExit(2)
+
+
+def _window(p: argparse.ArgumentParser, what: str, *, required: bool = False) -> None:
+    """--since/--until, the one name of a date range in every command (both days included)."""
+    # backfill's first release said --from/--to: kept as aliases so that old scripts still run
+    since, until = (
+        (["--since", "--from"], ["--until", "--to"]) if required else (["--since"], ["--until"])
+    )
+    for flags, which in ((since, "first"), (until, "last")):
+        p.add_argument(
+            *flags,
+            dest=flags[0][2:],
+            type=parse_date,
+            metavar=DATE,
+            required=required,
+            help=f"{which} {what}",
+        )
+
+
+def _output(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=FORMATS, default="table", help="how rows are printed")
+    p.add_argument("--limit", type=positive_int, metavar="N", help="at most N rows")
+
+
+def _add_options(name: str, p: argparse.ArgumentParser) -> None:
+    """The options of one command besides --db and --config."""
+    if name == "run":
+        p.add_argument(
+            "--date",
+            type=parse_date,
+            metavar=DATE,
+            help="the run's date (default: today in schedule.timezone)",
+        )
+    elif name == "backfill":
+        _window(p, "date to backfill", required=True)
+        p.add_argument(
+            "--outlet",
+            action="append",
+            metavar="NAME",
+            help="only this outlet of feeds.toml (repeatable)",
+        )
+        p.add_argument("--force", action="store_true", help="redo dates already complete")
+    elif name == "reprocess":
+        _window(p, "publication date of the stories to reprocess")
+    elif name == "analyze":
+        p.add_argument("files", nargs="*", metavar="FILE", help=".txt or .html files to analyse")
+        p.add_argument(
+            "--input",
+            metavar="JSONL",
+            help='documents, one {"id", "text"|"html", "published"?} a line',
+        )
+        p.add_argument("--output", metavar="JSONL", help="where to write (default: stdout)")
+        p.add_argument(
+            "--published",
+            type=parse_date,
+            metavar=DATE,
+            help="publication date of the FILEs (picks who holds a role then)",
+        )
+    elif name == "query":
+        p.add_argument("sql", metavar="SQL", help="one SELECT (the file is opened read-only)")
+        _output(p)
+    elif name == "claims":
+        p.add_argument("--actor", help="speaker name (part of it)")
+        p.add_argument("--country", metavar="CODE", help="speaker country: USA, RUS, UKR, EU…")
+        p.add_argument("--kind", help="statement, warning, demand, proposal, accusation…")
+        _window(p, "publication date")
+        _output(p)
+    elif name == "flagged":
+        _window(p, "publication date")
+        _output(p)
+    elif name == "completion":
+        p.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete for")
+
+
+def _add_common(command: Command, p: argparse.ArgumentParser) -> None:
+    if command.db:
+        default = (
+            DEMO_DB if command.name == "demo" else "$DIPLOWATCH_DB, else data/diplowatch.duckdb"
+        )
+        p.add_argument("--db", metavar="PATH", help=f"the DuckDB file (default: {default})")
+    if command.config:
+        p.add_argument(
+            "--config",
+            metavar="DIR",
+            help="a directory of your own *.toml files laid over the shipped ones",
+        )
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="diplowatch",
+        description="French-news monitor of US–Russia–Ukraine diplomacy: feeds to claims to DuckDB",
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {__version__}",
+        help="print the version and exit",
+    )
+    loud = parser.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
+    loud.add_argument("-v", "--verbose", action="store_true", help="log debugging detail too")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=Parser
+    )
+    for command in COMMANDS:
+        p = sub.add_parser(
+            command.name, help=command.help, description=command.help, formatter_class=HelpFormatter
+        )
+        _add_common(command, p)
+        _add_options(command.name, p)
+    return parser
+
+
+def handler(command: str) -> Callable[[argparse.Namespace], int]:
+    """The function of a command, imported now that it runs."""
+    from importlib import import_module
+
+    module, _, function = BY_NAME[command].target.partition(":")
+    fn: Callable[[argparse.Namespace], int] = getattr(
+        import_module(f"diplowatch.flows.cli.{module}"), function
+    )
+    return fn
