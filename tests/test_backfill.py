@@ -30,9 +30,9 @@ pytestmark = pytest.mark.slow
 def backfill_args(db: Path, config: Path, start: str, end: str, *extra: str) -> list[str]:
     return [
         "backfill",
-        "--from",
+        "--since",
         start,
-        "--to",
+        "--until",
         end,
         "--db",
         str(db),
