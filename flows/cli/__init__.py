@@ -22,9 +22,11 @@ def _set_log_level(quiet: bool, verbose: bool) -> None:
     if not (quiet or verbose):
         return
     level = "WARNING" if quiet else "DEBUG"
-    # the process's own setting, read when Prefect configures its loggers at first import
+    # read when Prefect configures its loggers at its first import, which comes later
     os.environ["PREFECT_LOGGING_LEVEL"] = level
-    logging.getLogger("diplowatch").setLevel(level)
+    # and set on the loggers its logging.yml gives a level, in case it was imported already
+    for name in ("diplowatch", "prefect", "prefect.extra", "prefect.client"):
+        logging.getLogger(name).setLevel(level)
 
 
 def _quiet_stdout() -> None:
