@@ -10,6 +10,7 @@ before any flow starts.
 
 from __future__ import annotations
 
+import typing
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -20,16 +21,6 @@ __all__ = ["RULE_ORDER", "ActorsFile", "FlagFile", "LexiconFile"]
 # strict: a quoted number is reported, not coerced (the extractors read the raw values)
 TABLE = ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=True)
 
-RULE_ORDER = (
-    "direct_quote_after",
-    "direct_quote_colon",
-    "quote_incise",
-    "nested_attribution",
-    "incise",
-    "verb_cue",
-    "according_to",
-    "opinion_of",
-)
 RuleName = Literal[
     "direct_quote_after",
     "direct_quote_colon",
@@ -40,6 +31,8 @@ RuleName = Literal[
     "according_to",
     "opinion_of",
 ]
+# the claim patterns in the order they run (extractors/claims_rules.py RULES)
+RULE_ORDER: tuple[str, ...] = typing.get_args(RuleName)
 Phrases = list[Annotated[str, Field(min_length=1)]]
 Weight = Annotated[float, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
@@ -305,7 +298,9 @@ class FlagFile(BaseModel):
     terms: dict[Category, Terms]
 
     @model_validator(mode="after")
-    def _diplomacy_terms(self) -> FlagFile:
-        if "diplomacy" not in self.terms:
-            raise ValueError("[terms.diplomacy] is missing")
+    def _every_category(self) -> FlagFile:
+        # flag.py weighs every category; a missing one would be a silent zero
+        missing = [c for c in typing.get_args(Category) if c not in self.terms]
+        if missing:
+            raise ValueError(f"terms: missing [terms.{missing[0]}]")
         return self

@@ -11,6 +11,7 @@ flow starts and must stay fast.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,6 +25,7 @@ __all__ = [
     "ScheduleSettings",
     "Settings",
     "describe_settings",
+    "get",
     "http_url",
 ]
 
@@ -140,3 +142,38 @@ def describe_settings(settings: Settings) -> list[tuple[str, str, Any, str]]:
                 )
             )
     return rows
+
+
+
+# -- the dotted-name API `flows/cli.py` still calls (until `diplowatch settings` uses
+# describe_settings); derived from the models above, not a second declaration ---------------
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # "section.key" in settings.toml
+    type: type
+    help: str
+
+
+def _declared() -> tuple[Setting, ...]:
+    found: list[Setting] = []
+    for section_name, section in Settings.model_fields.items():
+        model = section.annotation
+        assert isinstance(model, type) and issubclass(model, BaseModel)
+        for key, info in model.model_fields.items():
+            kind = info.annotation if isinstance(info.annotation, type) else object
+            found.append(Setting(f"{section_name}.{key}", kind, info.description or ""))
+    return tuple(found)
+
+
+SETTINGS: tuple[Setting, ...] = _declared()
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(settings: Settings, name: str) -> Any:
+    """The value of the setting `name` ("section.key"); KeyError for an undeclared name."""
+    if name not in BY_NAME:
+        raise KeyError(name)
+    section, _, key = name.partition(".")
+    return getattr(getattr(settings, section), key)
