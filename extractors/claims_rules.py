@@ -1237,5 +1237,3 @@ def opinion_of(ctx: SentenceContext) -> None:
     ctx.add(
         Candidate("opinion_of", Cue("pour", "statement", (toks[0].i,)), None, heads[0], rest, False)
     )
-
-

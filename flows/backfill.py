@@ -154,7 +154,8 @@ def backfill_sources(cfg: Config, outlets: Sequence[str] | None = None) -> Sourc
     archived = {
         fid: feed
         for fid, feed in feeds.items()
-        if chosen(feed.outlet) and (feed.outlet not in cfg.outlets or cfg.outlets[feed.outlet].archive)
+        if chosen(feed.outlet)
+        and (feed.outlet not in cfg.outlets or cfg.outlets[feed.outlet].archive)
     }
     sitemaps = {
         name: list(outlet.sitemaps)
@@ -394,9 +395,7 @@ async def _archived_copies(
 
 
 @task(name="find-archived-pages", cache_policy=NO_CACHE)
-def find_archived_pages(
-    items: Sequence[FeedItem], day: date, settings: Settings
-) -> list[FeedItem]:
+def find_archived_pages(items: Sequence[FeedItem], day: date, settings: Settings) -> list[FeedItem]:
     """Archived copies of the pages gone live; a page the archive never saw stays failed."""
     found, errors = asyncio.run(_archived_copies(items, day, settings))
     logger = get_run_logger()

@@ -175,15 +175,22 @@ def _key(loc: Loc) -> str:
     return ".".join(parts)
 
 
+def _child(node: Any, part: str | int) -> tuple[bool, Any]:
+    if isinstance(node, dict) and part in node:
+        return True, node[part]
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return True, node[part]
+    return False, None
+
+
 def _input_loc(data: Any, loc: Loc, missing: bool) -> Loc:
     """`loc` without pydantic's own steps (union members, '[key]'), as keys of `data`."""
     kept: list[str | int] = []
     node = data
     for i, part in enumerate(loc):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
+        found, child = _child(node, part)
+        if found:
+            node = child
         elif missing and i == len(loc) - 1:
             pass  # the key that is absent
         else:

@@ -144,7 +144,6 @@ def describe_settings(settings: Settings) -> list[tuple[str, str, Any, str]]:
     return rows
 
 
-
 # -- the dotted-name API `flows/cli.py` still calls (until `diplowatch settings` uses
 # describe_settings); derived from the models above, not a second declaration ---------------
 

@@ -95,7 +95,9 @@ def test_unknown_section_names_the_user_file_and_the_known_ones(tmp_path: Path) 
 
 def test_unknown_key(tmp_path: Path) -> None:
     path = write(tmp_path, "settings.toml", "[pipeline]\nworker = 1\n")
-    assert error_of(tmp_path) == f"{path}: pipeline.worker: unknown key (known: batch_size, workers)"
+    assert (
+        error_of(tmp_path) == f"{path}: pipeline.worker: unknown key (known: batch_size, workers)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -129,7 +131,11 @@ def test_several_problems_are_counted(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "text", "expected"),
     [
-        ("actors.toml", "actors = 5\n", "actors: unknown key (known: actor, demonym, groups, role)"),
+        (
+            "actors.toml",
+            "actors = 5\n",
+            "actors: unknown key (known: actor, demonym, groups, role)",
+        ),
         ("actors.toml", "actor = 5\n", "actor: expected an array, got 5"),
         (
             "actors.toml",

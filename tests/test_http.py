@@ -24,7 +24,6 @@ from diplowatch.errors import (
     ResponseTooLargeError,
 )
 from diplowatch.flows import http
-from diplowatch.flows.settings import FetchSettings
 from diplowatch.flows.http import (
     FetchRequest,
     FetchResult,
@@ -33,6 +32,7 @@ from diplowatch.flows.http import (
     fetch_many,
     make_client,
 )
+from diplowatch.flows.settings import FetchSettings
 
 T = TypeVar("T")
 UA = "diplowatch-test/1.0 (+https://example.invalid/contact)"
