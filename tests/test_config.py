@@ -6,6 +6,8 @@ Each test writes real files in a temporary directory and reads them through `loa
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import tomllib
 from importlib.resources import files
 from pathlib import Path
@@ -231,3 +233,25 @@ def test_shipped_settings_and_declarations_agree() -> None:
         section, _, key = name.partition(".")
         assert value == shipped[section][key]
         assert type_name in ("str", "int", "float") and help_text.strip()
+
+
+def test_loading_the_config_imports_no_heavy_library(tmp_path: Path) -> None:
+    # the CLI checks --config before any flow starts; Prefect, spaCy or DuckDB would cost seconds
+    write(tmp_path, "settings.toml", "[schedule]\nhour = 25\n")
+    code = (
+        "import sys\n"
+        "from diplowatch.errors import ConfigError\n"
+        "from diplowatch.flows.config import load_config\n"
+        "try:\n"
+        f"    load_config({str(tmp_path)!r})\n"
+        "except ConfigError as exc:\n"
+        "    print(exc)\n"
+        "print(sorted(m for m in ('prefect', 'spacy', 'duckdb', 'httpx') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.splitlines() == [
+        f"{tmp_path / 'settings.toml'}: schedule.hour = 25: must be at most 23",
+        "[]",
+    ]
