@@ -24,6 +24,8 @@ from typing import Any
 
 from spacy.tokens import Span, Token
 
+from diplowatch.extractors.schemas import RULE_ORDER  # lexicon.toml checks its names
+
 SUBJECT_DEPS = frozenset({"nsubj", "expl:subj"})
 CLAUSE_MARKS = frozenset({"que", "qu'", "qu’", "de", "d'", "d’", "à", "pour", "si", "s'", "s’"})
 INVERTED = frozenset({"-t", "-il", "-elle", "-ils", "-elles", "-on"})
@@ -1235,15 +1237,3 @@ def opinion_of(ctx: SentenceContext) -> None:
     ctx.add(
         Candidate("opinion_of", Cue("pour", "statement", (toks[0].i,)), None, heads[0], rest, False)
     )
-
-
-RULE_ORDER = (
-    "direct_quote_after",
-    "direct_quote_colon",
-    "quote_incise",
-    "nested_attribution",
-    "incise",
-    "verb_cue",
-    "according_to",
-    "opinion_of",
-)

@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from diplowatch.errors import ConfigError
 from diplowatch.extractors.actors import ActorIndex, normalize, phrase_key, trie_pattern
 from diplowatch.extractors.records import Flag
 
@@ -79,9 +78,7 @@ def _compile(settings: dict[str, Any]) -> _Compiled:
     exact: dict[str, tuple[str, str]] = {}
     stems: dict[str, tuple[str, str]] = {}
     weights: dict[str, float] = {}
-    terms = settings.get("terms", {})
-    if not isinstance(terms, dict) or "diplomacy" not in terms:
-        raise ConfigError("flag.toml: [terms.diplomacy] is missing")
+    terms = settings["terms"]
 
     def add(category: str, phrase: str) -> None:
         key = phrase_key(phrase)
@@ -91,12 +88,12 @@ def _compile(settings: dict[str, Any]) -> _Compiled:
             exact.setdefault(key, (category, phrase))
 
     for category in _CATEGORIES:
-        table = terms.get(category, {})
-        weights[category] = float(table.get("weight", 1.0))
-        for phrase in table.get("terms", []):
+        table = terms[category]
+        weights[category] = float(table["weight"])
+        for phrase in table["terms"]:
             add(category, str(phrase))
-    adjectives = settings.get("adjectives", {})
-    weights["adjective"] = float(adjectives.get("weight", 0.5))
+    adjectives = settings["adjectives"]
+    weights["adjective"] = float(adjectives["weight"])
     for sides, phrases in adjectives.items():
         # "West+UKR": a compound adjective ("américano-ukrainien") names both sides
         if sides != "weight" and all(s in (*SIDES, "other") for s in sides.split("+")):
@@ -104,11 +101,9 @@ def _compile(settings: dict[str, Any]) -> _Compiled:
                 add(f"adj:{sides}", str(phrase))
     keys = [*exact, *(stem + "*" for stem in stems)]
     regex = re.compile(rf"(?<![\w\-])(?:{trie_pattern(keys)})(?![\w\-])")
-    side_of_code = {
-        code: side for side in SIDES for code in settings.get("sides", {}).get(side, [])
-    } or {"USA": "West", "NATO": "West", "EU": "West", "RUS": "RUS", "UKR": "UKR"}
-    other_codes = frozenset(settings.get("other", {}).get("codes", []))
-    prefixes = [phrase_key(p) for p in settings.get("skip_lines", [])]
+    side_of_code = {code: side for side in SIDES for code in settings["sides"][side]}
+    other_codes = frozenset(settings["other"]["codes"])
+    prefixes = [phrase_key(p) for p in settings["skip_lines"]]
     skip = (
         re.compile(rf"^[^\w\n]*(?:{trie_pattern(prefixes)})(?![\w\-]).*$", re.MULTILINE)
         if prefixes
@@ -131,8 +126,8 @@ def _compile(settings: dict[str, Any]) -> _Compiled:
 
 def _lead_end(text: str, settings: dict[str, Any]) -> int:
     """Where the lead stops: after `lead_paragraphs` paragraphs, else after `lead_chars`."""
-    paragraphs = int(settings.get("lead_paragraphs", 2))
-    chars = int(settings.get("lead_chars", 450))
+    paragraphs = int(settings["lead_paragraphs"])
+    chars = int(settings["lead_chars"])
     breaks = [m.end() for m in _PARAGRAPH.finditer(text.strip())]
     if len(breaks) >= paragraphs:
         return min(breaks[paragraphs - 1], 2 * chars)
@@ -171,8 +166,8 @@ def _implied_ukraine(
     that war ("un 18e paquet de sanctions contre Moscou", "sa guerre"), unless another theatre
     weighs on the story (Moldova, Iran, Georgia).
     """
-    cfg = settings.get("implied_ukraine", {})
-    since = cfg.get("since")
+    cfg = settings["implied_ukraine"]
+    since = cfg["since"]
     if not since or published is None or "UKR" in present or "RUS" not in present:
         return ""
     if "West" not in agents.intersection(present):
@@ -180,12 +175,12 @@ def _implied_ukraine(
     start = since if isinstance(since, date) else date.fromisoformat(str(since))
     if published < start:
         return ""
-    labels = [str(t).rstrip("*").lower() for t in cfg.get("measures", [])]
+    labels = [str(t).rstrip("*").lower() for t in cfg["measures"]]
     found = [label for label in labels if cues.get(label, 0.0) > 0]
     weight = sum(cues.get(label, 0.0) for label in labels)
-    if weight < float(cfg.get("min_weight", 2.0)):
+    if weight < float(cfg["min_weight"]):
         return ""
-    if other >= float(cfg.get("max_other_share", 0.25)) * side_weight["RUS"]:
+    if other >= float(cfg["max_other_share"]) * side_weight["RUS"]:
         return ""
     return f"Western {', '.join(found[:3])} against Russia after {start.isoformat()}"
 
@@ -203,12 +198,12 @@ def flag_article(
     `published` picks the holders of role nouns; `settings` is the parsed flag.toml.
     """
     compiled = _compile(settings)
-    position = settings.get("position", {})
-    w_title = float(position.get("title", 3.0))
-    w_lead = float(position.get("lead", 1.5))
-    w_body = float(position.get("body", 1.0))
-    body_half = float(position.get("body_half_chars", 0.0))
-    decay = {c: float(v) for c, v in settings.get("repeat_decay", {}).items()}
+    position = settings["position"]
+    w_title = float(position["title"])
+    w_lead = float(position["lead"])
+    w_body = float(position["body"])
+    body_half = float(position["body_half_chars"])
+    decay = {c: float(v) for c, v in settings["repeat_decay"].items()}
     title = title or ""
     text, norm_text = _drop_skipped_lines(text, normalize(text), compiled.skip)
     lead_end = _lead_end(text, settings)
@@ -226,7 +221,7 @@ def flag_article(
 
     side_weight: dict[str, float] = defaultdict(float)
     head: dict[str, float] = defaultdict(float)  # cats, over the title and the first lines
-    head_end = int(settings.get("head_chars", 0))
+    head_end = int(settings["head_chars"])
     agents: set[str] = set()  # sides named by an actor that can act, not only as a place
     codes: dict[str, float] = defaultdict(float)
     title_names: list[str] = []
@@ -288,50 +283,50 @@ def flag_article(
                 if in_title or match.start() < head_end or head_end <= 0:
                     head_cues.add(label.lower())
 
-    min_side = float(settings.get("min_side_weight", 1.0))
+    min_side = float(settings["min_side_weight"])
     present = [s for s in ("West", "RUS") if side_weight[s] >= min_side]
     ukraine = side_weight["UKR"]
     need = min_side
     if {"West", "RUS"} <= agents.intersection(present) and ukraine > other:
         # Washington and Moscou both act: a hint of Ukraine ("les militaires ukrainiens", the
         # Donbass) says which war, unless another theatre weighs more (Iran, Gaza)
-        need = min(need, float(settings.get("min_ukraine_hint", min_side)))
+        need = min(need, float(settings["min_ukraine_hint"]))
     if ukraine >= need and (
         head_end <= 0
         or head["side:UKR"] >= need
         # Ukraine only in a page's tail (a sidebar, a later live-blog entry) is not what the
         # story is about, unless the body keeps coming back to it
-        or ukraine >= float(settings.get("min_ukraine_outside_head", 3.0))
+        or ukraine >= float(settings["min_ukraine_outside_head"])
     ):
         present.append("UKR")
-    other_weight = float(settings.get("other", {}).get("weight", 0.6))
+    other_weight = float(settings["other"]["weight"])
     implied = _implied_ukraine(settings, published, present, agents, cues, side_weight, other)
     if implied:
         present.append("UKR")
-    gate_cfg = settings.get("gate", {})
+    gate_cfg = settings["gate"]
     acting = agents.intersection(present)
     if "UKR" not in present:
-        gate = float(gate_cfg.get("no_ukraine", 0.1))
+        gate = float(gate_cfg["no_ukraine"])
     elif len(present) < 2 or not acting or acting == {"UKR"}:
         # one side, or a conflict that is only a backdrop: nobody but Ukraine acts
-        gate = float(gate_cfg.get("one_side", 0.25))
+        gate = float(gate_cfg["one_side"])
     elif len(acting) < 2:
         # Washington or Moscou acts about the war in Ukraine ("un plan de paix pour l'Ukraine")
-        gate = float(gate_cfg.get("one_actor", 0.25))
+        gate = float(gate_cfg["one_actor"])
     else:
         gate = 1.0
     if implied:
         # an implied war is weaker evidence than a named one
-        gate = min(gate, float(settings.get("implied_ukraine", {}).get("gate", 1.0)))
+        gate = min(gate, float(settings["implied_ukraine"]["gate"]))
     diplomacy = cats["diplomacy"] + cats["speech"]
-    varied = settings.get("varied_cues", {})
+    varied = settings["varied_cues"]
     discount = {c: 1.0 for c in _NEGATIVE}
-    min_distinct = int(varied.get("min_distinct", 0))
+    min_distinct = int(varied["min_distinct"])
     if 0 < min_distinct <= len(head_cues) and "UKR" in present and len(acting) >= 2:
         # many different diplomatic acts by two sides acting (a threat, a condemnation, a
         # call, sanctions): the war's facts around them are the backdrop, not the subject
-        for c in varied.get("categories", ["battlefield"]):
-            discount[c] = float(varied.get("factor", 1.0))
+        for c in varied["categories"]:
+            discount[c] = float(varied["factor"])
     negative = sum(cats[c] * discount[c] for c in _NEGATIVE) + other * other_weight
     share = diplomacy / (diplomacy + negative) if diplomacy + negative > 0 else 0.0
     if head_end > 0:
@@ -342,10 +337,10 @@ def flag_article(
         if head_for + head_against > 0:
             head_share = head_for / (head_for + head_against)
             share = max(share, head_share)
-    half = float(settings.get("strength_half", 3.0))
+    half = float(settings["strength_half"])
     strength = diplomacy / (diplomacy + half) if diplomacy > 0 else 0.0
     score = max(0.0, min(1.0, gate * share * strength))
-    relevant = score >= float(settings.get("threshold", 0.4))
+    relevant = score >= float(settings["threshold"])
 
     shown = [c for c in sorted(codes, key=lambda c: -codes[c])][:6]
     main = [c for c in ("USA", "RUS", "UKR", "NATO", "EU") if c in codes]

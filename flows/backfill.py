@@ -51,7 +51,6 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from diplowatch.errors import (
     BackfillError,
     BlockedURLError,
-    ConfigError,
     DiplowatchError,
     FetchError,
     HTTPStatusError,
@@ -77,10 +76,11 @@ from diplowatch.extractors.sitemaps import (
     url_period,
 )
 from diplowatch.flows import http
-from diplowatch.flows.config import Config, load_config
+from diplowatch.flows.config import Config, Feed, load_config
 from diplowatch.flows.daily import WRITE_WAIT, Clock, ingest, new_items
 from diplowatch.flows.progress import COUNTS, reporter
-from diplowatch.flows.settings import get
+from diplowatch.flows.settings import Settings
+from diplowatch.flows.sources import Sources, backfill_sources
 from diplowatch.flows.workers import AnalyzerPool
 from diplowatch.storage import db as storage_db
 from diplowatch.storage import writes
@@ -93,66 +93,6 @@ MAX_SITEMAP_DEPTH = 3
 
 #: Sitemaps kept in memory for the length of a backfill (the month's sitemap serves 30 dates).
 SITEMAP_CACHE_SIZE = 32
-
-
-# -- sources -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Sources:
-    """What a backfill reads: feeds to look up in the archive, sitemaps per outlet."""
-
-    feeds: dict[str, dict[str, Any]]
-    sitemaps: dict[str, list[str]]
-
-    def __bool__(self) -> bool:
-        return bool(self.feeds or self.sitemaps)
-
-
-def _as_list(value: Any, where: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return list(value)
-    raise ConfigError(f"feeds.toml: {where} should be a URL or a list of URLs")
-
-
-def backfill_sources(cfg: Config, outlets: Sequence[str] | None = None) -> Sources:
-    """The enabled feeds and the sitemaps of the chosen outlets (all when `outlets` is None).
-
-    Outlet names compare without case; a name no feed or outlet table knows is a ConfigError
-    listing the known ones, since a typo would otherwise backfill nothing, silently.
-    """
-    feeds = cfg.enabled_feeds()
-    tables: dict[str, Any] = cfg.feeds.get("outlets", {})
-    known = {str(f.get("outlet", fid)) for fid, f in feeds.items()} | set(tables)
-    wanted: set[str] | None = None
-    if outlets:
-        by_fold = {name.casefold(): name for name in known}
-        missing = [name for name in outlets if name.casefold() not in by_fold]
-        if missing:
-            raise ConfigError(
-                f"unknown outlet {', '.join(map(repr, missing))}; known: {', '.join(sorted(known))}"
-            )
-        wanted = {by_fold[name.casefold()] for name in outlets}
-
-    def chosen(outlet: str) -> bool:
-        return wanted is None or outlet in wanted
-
-    archived = {
-        fid: feed
-        for fid, feed in feeds.items()
-        if chosen(str(feed.get("outlet", fid)))
-        and tables.get(str(feed.get("outlet", fid)), {}).get("archive", True)
-    }
-    sitemaps = {
-        outlet: urls
-        for outlet, table in tables.items()
-        if chosen(outlet) and (urls := _as_list(table.get("sitemap"), f"outlets.{outlet}.sitemap"))
-    }
-    return Sources(archived, sitemaps)
 
 
 def date_range(start: date, end: date) -> list[date]:
@@ -204,7 +144,7 @@ class _Fetcher:
         self,
         client: Any,
         limiter: http.HostLimiter,
-        settings: dict[str, Any],
+        settings: Settings,
         cache: dict[str, bytes],
     ) -> None:
         self.client = client
@@ -213,7 +153,9 @@ class _Fetcher:
         self.cache = cache
 
     async def get(self, url: str) -> http.FetchResult:
-        return await http.fetch(self.client, url, settings=self.settings, limiter=self.limiter)
+        return await http.fetch(
+            self.client, url, settings=self.settings.fetch, limiter=self.limiter
+        )
 
     async def cached(self, url: str) -> bytes:
         if url not in self.cache:
@@ -224,7 +166,7 @@ class _Fetcher:
         return self.cache[url]
 
     async def snapshots(self, url: str, start: date | None, end: date | None) -> list[Snapshot]:
-        cdx = get(self.settings, "backfill.cdx_url")
+        cdx = self.settings.backfill.cdx_url
         return parse_cdx((await self.get(cdx_query_url(cdx, url, start, end))).content)
 
 
@@ -239,17 +181,17 @@ def _wanted_snapshots(snaps: list[Snapshot], day: date, most: int) -> list[Snaps
 
 
 async def _archived_feed(
-    fetcher: _Fetcher, feed_id: str, feed: dict[str, Any], day: date, tz: tzinfo
+    fetcher: _Fetcher, feed_id: str, feed: Feed, day: date, tz: tzinfo
 ) -> Discovery:
     found = Discovery()
-    outlet = str(feed.get("outlet", feed_id))
+    outlet = feed.outlet
     try:
-        snaps = await fetcher.snapshots(feed["url"], day, day + timedelta(days=1))
+        snaps = await fetcher.snapshots(feed.url, day, day + timedelta(days=1))
     except DiplowatchError as exc:
         found.failed(exc)
         return found
-    wayback = get(fetcher.settings, "backfill.wayback_url")
-    chosen = _wanted_snapshots(snaps, day, get(fetcher.settings, "backfill.max_snapshots"))
+    wayback = fetcher.settings.backfill.wayback_url
+    chosen = _wanted_snapshots(snaps, day, fetcher.settings.backfill.max_snapshots)
 
     async def one(snap: Snapshot) -> Discovery:
         part = Discovery()
@@ -312,13 +254,13 @@ async def _sitemap(
 
 
 async def _discover(
-    day: date, sources: Sources, settings: dict[str, Any], cache: dict[str, bytes]
+    day: date, sources: Sources, settings: Settings, cache: dict[str, bytes]
 ) -> Discovery:
-    tz = ZoneInfo(get(settings, "schedule.timezone"))
-    rate = get(settings, "backfill.requests_per_second")
-    async with http.make_client(settings) as client:
+    tz = ZoneInfo(settings.schedule.timezone)
+    rate = settings.backfill.requests_per_second
+    async with http.make_client(settings.fetch) as client:
         fetcher = _Fetcher(
-            client, http.HostLimiter.from_settings(settings, rate=rate), settings, cache
+            client, http.HostLimiter.from_settings(settings.fetch, rate=rate), settings, cache
         )
         jobs = [_archived_feed(fetcher, fid, feed, day, tz) for fid, feed in sources.feeds.items()]
         jobs += [
@@ -337,7 +279,7 @@ _sitemap_cache: dict[str, bytes] = {}
 
 
 @task(name="discover-items", cache_policy=NO_CACHE)
-def discover_items(day: date, sources: Sources, settings: dict[str, Any]) -> Discovery:
+def discover_items(day: date, sources: Sources, settings: Settings) -> Discovery:
     """Every item of `day` from the archived feeds and the sitemaps."""
     logger = get_run_logger()
     found = asyncio.run(_discover(day, sources, settings, _sitemap_cache))
@@ -356,15 +298,15 @@ def discover_items(day: date, sources: Sources, settings: dict[str, Any]) -> Dis
 
 
 async def _archived_copies(
-    items: Sequence[FeedItem], day: date, settings: dict[str, Any]
+    items: Sequence[FeedItem], day: date, settings: Settings
 ) -> tuple[list[FeedItem], list[str]]:
     """The items whose live page is gone, pointed at their latest capture up to day + 1."""
     until = datetime.combine(day + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
-    wayback = get(settings, "backfill.wayback_url")
-    rate = get(settings, "backfill.requests_per_second")
-    async with http.make_client(settings) as client:
+    wayback = settings.backfill.wayback_url
+    rate = settings.backfill.requests_per_second
+    async with http.make_client(settings.fetch) as client:
         fetcher = _Fetcher(
-            client, http.HostLimiter.from_settings(settings, rate=rate), settings, {}
+            client, http.HostLimiter.from_settings(settings.fetch, rate=rate), settings, {}
         )
 
         async def one(item: FeedItem) -> FeedItem | str | None:
@@ -383,9 +325,7 @@ async def _archived_copies(
 
 
 @task(name="find-archived-pages", cache_policy=NO_CACHE)
-def find_archived_pages(
-    items: Sequence[FeedItem], day: date, settings: dict[str, Any]
-) -> list[FeedItem]:
+def find_archived_pages(items: Sequence[FeedItem], day: date, settings: Settings) -> list[FeedItem]:
     """Archived copies of the pages gone live; a page the archive never saw stays failed."""
     found, errors = asyncio.run(_archived_copies(items, day, settings))
     logger = get_run_logger()
@@ -448,7 +388,7 @@ def backfill_date(
     cfg = load_config(config_dir)
     if _pool is not None:
         return _backfill_date(day, sources, db_path, config_dir, cfg, _pool)
-    with AnalyzerPool(cfg, get(cfg.settings, "pipeline.workers")) as pool:
+    with AnalyzerPool(cfg, cfg.settings.pipeline.workers) as pool:
         return _backfill_date(day, sources, db_path, config_dir, cfg, pool)
 
 
@@ -494,7 +434,7 @@ def _backfill_date(
         items = new_items(found.items, db_path)
         counts["new_articles"] = counts.total = len(items)
         reporter().day_started(day, len(items))
-        rate = get(settings, "backfill.requests_per_second")
+        rate = settings.backfill.requests_per_second
         common: dict[str, Any] = {
             "cfg": cfg,
             "db_path": db_path,
@@ -564,8 +504,6 @@ def backfill(
     cfg = load_config(config_dir)
     days = date_range(date_from, date_to)
     sources = backfill_sources(cfg, outlets)
-    if not sources:
-        raise ConfigError("backfill: no enabled feed and no sitemap for the chosen outlets")
     db_path = str(storage_db.db_path(db))
     with storage_db.session(db_path, wait=WRITE_WAIT) as con:
         done = writes.dates_completed(con, "backfill")
@@ -587,7 +525,7 @@ def backfill(
     _sitemap_cache.clear()
     try:
         # one pool, so the spaCy model loads once for every date
-        with AnalyzerPool(cfg, get(cfg.settings, "pipeline.workers")) as pool:
+        with AnalyzerPool(cfg, cfg.settings.pipeline.workers) as pool:
             _pool = pool
             for day in days:
                 if day not in todo:

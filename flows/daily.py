@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -31,8 +31,8 @@ from diplowatch.extractors.feeds import parse_feed
 from diplowatch.extractors.pipeline import FetchedPage
 from diplowatch.extractors.records import FeedItem, ProcessedArticle
 from diplowatch.flows import http, prefect_setup
-from diplowatch.flows.config import Config, load_config
-from diplowatch.flows.settings import get
+from diplowatch.flows.config import Config, Feed, load_config, parse_feeds
+from diplowatch.flows.settings import FetchSettings, ScheduleSettings
 from diplowatch.flows.workers import AnalyzerPool, PendingBatch, version_of
 from diplowatch.storage import db as storage_db
 from diplowatch.storage import writes
@@ -122,20 +122,20 @@ class Clock:
 
 
 async def _fetch_feeds(
-    feeds: dict[str, dict[str, Any]],
+    feeds: Mapping[str, Feed],
     states: dict[str, tuple[str | None, str | None]],
-    settings: dict[str, Any],
+    settings: FetchSettings,
 ) -> list[FeedOutcome]:
-    limiter = http.HostLimiter(get(settings, "fetch.per_host"), get(settings, "fetch.concurrency"))
+    limiter = http.HostLimiter.from_settings(settings)
     async with http.make_client(settings) as client:
 
-        async def one(feed_id: str, feed: dict[str, Any]) -> FeedOutcome:
+        async def one(feed_id: str, feed: Feed) -> FeedOutcome:
             etag, last_modified = states.get(feed_id, (None, None))
-            outcome = FeedOutcome(feed_id, feed["url"], feed.get("outlet", feed_id), "failed")
+            outcome = FeedOutcome(feed_id, feed.url, feed.outlet, "failed")
             try:
                 res = await http.fetch(
                     client,
-                    feed["url"],
+                    feed.url,
                     etag=etag,
                     last_modified=last_modified,
                     settings=settings,
@@ -168,7 +168,7 @@ async def _fetch_feeds(
 
 @task(name="fetch-feeds", cache_policy=NO_CACHE)
 def fetch_feeds(
-    feeds: dict[str, dict[str, Any]], db_path: str, settings: dict[str, Any], clock: Clock
+    feeds: Mapping[str, Feed], db_path: str, settings: FetchSettings, clock: Clock
 ) -> list[FeedOutcome]:
     """Fetch and parse every feed at once; record each feed's status and validators."""
     with clock.stage("feeds"):
@@ -176,7 +176,7 @@ def fetch_feeds(
 
 
 def _fetch_and_record_feeds(
-    feeds: dict[str, dict[str, Any]], db_path: str, settings: dict[str, Any]
+    feeds: Mapping[str, Feed], db_path: str, settings: FetchSettings
 ) -> list[FeedOutcome]:
     logger = get_run_logger()
     with storage_db.session(db_path, wait=WRITE_WAIT) as con:
@@ -222,11 +222,9 @@ def new_items(items: Iterable[FeedItem], db_path: str) -> list[FeedItem]:
 
 
 async def _fetch_pages(
-    items: Sequence[FeedItem], settings: dict[str, Any], rate: float | None
+    items: Sequence[FeedItem], settings: FetchSettings, rate: float | None
 ) -> tuple[list[FetchedPage], list[ProcessedArticle]]:
-    limiter = http.HostLimiter(
-        get(settings, "fetch.per_host"), get(settings, "fetch.concurrency"), rate=rate
-    )
+    limiter = http.HostLimiter.from_settings(settings, rate=rate)
     pages: list[FetchedPage] = []
     failed: list[ProcessedArticle] = []
     async with http.make_client(settings) as client:
@@ -255,7 +253,7 @@ async def _fetch_pages(
 
 @task(name="fetch-articles", cache_policy=NO_CACHE)
 def fetch_articles(
-    items: Sequence[FeedItem], settings: dict[str, Any], clock: Clock, rate: float | None = None
+    items: Sequence[FeedItem], settings: FetchSettings, clock: Clock, rate: float | None = None
 ) -> tuple[list[FetchedPage], list[ProcessedArticle]]:
     with clock.stage("fetch"):
         pages, failed = asyncio.run(_fetch_pages(items, settings, rate))
@@ -321,7 +319,7 @@ def ingest(
     quoted: Prefect would otherwise walk every page and article to look for futures.
     """
     version = version_of(cfg)
-    size = get(cfg.settings, "pipeline.batch_size")
+    size = cfg.settings.pipeline.batch_size
     in_flight: deque[tuple[PendingBatch, list[ProcessedArticle]]] = deque()
     writing: PrefectFuture[dict[str, int]] | None = None
 
@@ -354,7 +352,7 @@ def ingest(
         tally(counts, batch)
 
     for chunk in chunks(items, size):
-        pages, failed = clock.call(fetch_articles, quote(chunk), cfg.settings, clock, rate)
+        pages, failed = clock.call(fetch_articles, quote(chunk), cfg.settings.fetch, clock, rate)
         in_flight.append((pool.submit(pages), failed))
         if len(in_flight) > 1:
             finish()
@@ -366,10 +364,10 @@ def ingest(
 # -- the flow ----------------------------------------------------------------------------------
 
 
-def today_in(settings: dict[str, Any]) -> date:
+def today_in(schedule: ScheduleSettings) -> date:
     from zoneinfo import ZoneInfo
 
-    return datetime.now(ZoneInfo(get(settings, "schedule.timezone"))).date()
+    return datetime.now(ZoneInfo(schedule.timezone)).date()
 
 
 @flow(
@@ -391,8 +389,9 @@ def daily(
     logger = get_run_logger()
     cfg = load_config(config_dir)
     db_path = str(storage_db.db_path(db))
-    run_date = run_date or today_in(cfg.settings)
-    feed_list = feeds if feeds is not None else cfg.enabled_feeds()
+    run_date = run_date or today_in(cfg.settings.schedule)
+    # `feeds` stays plain tables: a flow parameter is JSON in the Prefect UI and the demo
+    feed_list = parse_feeds(feeds) if feeds is not None else cfg.enabled_feeds()
     counts = dict.fromkeys(COUNTS, 0)
     clock = Clock()
     with storage_db.session(db_path, wait=WRITE_WAIT) as con:
@@ -404,7 +403,7 @@ def daily(
             flow_run_id=str(flow_run.id) if flow_run.id else None,
         )
     try:
-        outcomes = clock.call(fetch_feeds, feed_list, db_path, cfg.settings, clock)
+        outcomes = clock.call(fetch_feeds, feed_list, db_path, cfg.settings.fetch, clock)
         for o in outcomes:
             key = {"ok": "feeds_ok", "empty": "feeds_ok", "unchanged": "feeds_unchanged"}
             counts[key.get(o.status, "feeds_failed")] += 1
@@ -413,7 +412,7 @@ def daily(
         counts["new_articles"] = len(items)
         logger.info("%d items seen, %d new articles", counts["items_seen"], len(items))
         if items:
-            with AnalyzerPool(cfg, get(cfg.settings, "pipeline.workers")) as pool:
+            with AnalyzerPool(cfg, cfg.settings.pipeline.workers) as pool:
                 ingest(
                     items,
                     cfg=cfg,

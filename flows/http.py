@@ -19,7 +19,6 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -31,7 +30,7 @@ from diplowatch.errors import (
     ResponseTooLargeError,
 )
 from diplowatch.extractors.urls import host_of
-from diplowatch.flows.settings import get
+from diplowatch.flows.settings import FetchSettings
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 RETRY_STATUSES = frozenset({429, *range(500, 600)})  # too many requests, any server error
@@ -75,18 +74,18 @@ class _Retryable:
     retry_after: float | None
 
 
-def make_client(settings: dict[str, Any]) -> httpx.AsyncClient:
+def make_client(settings: FetchSettings) -> httpx.AsyncClient:
     """The one client of a run: timeouts, User-Agent, redirect cap and pool size from settings.
 
     Use it as `async with make_client(settings) as client:` so connections are closed.
     """
-    timeout = get(settings, "fetch.timeout")
-    concurrency = get(settings, "fetch.concurrency")
+    timeout = settings.timeout
+    concurrency = settings.concurrency
     return httpx.AsyncClient(
-        timeout=httpx.Timeout(timeout, connect=get(settings, "fetch.connect_timeout")),
-        headers={"User-Agent": get(settings, "fetch.user_agent")},
+        timeout=httpx.Timeout(timeout, connect=settings.connect_timeout),
+        headers={"User-Agent": settings.user_agent},
         follow_redirects=True,
-        max_redirects=get(settings, "fetch.max_redirects"),
+        max_redirects=settings.max_redirects,
         limits=httpx.Limits(
             max_connections=concurrency,
             max_keepalive_connections=concurrency,
@@ -117,8 +116,8 @@ class HostLimiter:
         self._next_start: dict[str, float] = {}
 
     @classmethod
-    def from_settings(cls, settings: dict[str, Any], *, rate: float | None = None) -> HostLimiter:
-        return cls(get(settings, "fetch.per_host"), get(settings, "fetch.concurrency"), rate=rate)
+    def from_settings(cls, settings: FetchSettings, *, rate: float | None = None) -> HostLimiter:
+        return cls(settings.per_host, settings.concurrency, rate=rate)
 
     async def _pace(self, host: str) -> None:
         if self.rate is None:
@@ -171,12 +170,12 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def _backoff(settings: dict[str, Any], attempt: int, retry_after: float | None) -> float:
+def _backoff(settings: FetchSettings, attempt: int, retry_after: float | None) -> float:
     """The wait before attempt `attempt + 1`: Retry-After if given, else exponential; capped."""
-    cap = get(settings, "fetch.max_backoff")
+    cap = settings.max_backoff
     if retry_after is not None:
         return min(retry_after, cap)
-    return min(get(settings, "fetch.backoff") * 2 ** (attempt - 1), cap)
+    return min(settings.backoff * 2 ** (attempt - 1), cap)
 
 
 async def _attempt(
@@ -213,7 +212,7 @@ async def fetch(
     *,
     etag: str | None = None,
     last_modified: str | None = None,
-    settings: dict[str, Any],
+    settings: FetchSettings,
     limiter: HostLimiter | None,
 ) -> FetchResult:
     """GET `url` politely; see the module docstring. Raises a FetchError subclass on failure.
@@ -228,11 +227,9 @@ async def fetch(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    attempts = get(settings, "fetch.retries") + 1
-    max_bytes = get(settings, "fetch.max_bytes")
-    deadline = get(settings, "fetch.connect_timeout") + ATTEMPT_DEADLINE_FACTOR * get(
-        settings, "fetch.timeout"
-    )
+    attempts = settings.retries + 1
+    max_bytes = settings.max_bytes
+    deadline = settings.connect_timeout + ATTEMPT_DEADLINE_FACTOR * settings.timeout
     started = time.monotonic()
     failure = "no attempt made"
     last_status: int | None = None
@@ -247,7 +244,7 @@ async def fetch(
         except httpx.UnsupportedProtocol as exc:  # a redirect to ftp:, file:, ...
             raise BlockedURLError(url, f"redirected to a non-http(s) URL ({exc})") from None
         except httpx.TooManyRedirects:
-            cap = get(settings, "fetch.max_redirects")
+            cap = settings.max_redirects
             raise FetchError(url, f"more than {cap} redirects") from None
         except httpx.TransportError as exc:  # connection refused/reset, DNS, protocol errors
             failure, last_status = f"connection failed ({type(exc).__name__})", None
@@ -284,7 +281,7 @@ async def fetch_many(
     client: httpx.AsyncClient,
     requests: Sequence[str | FetchRequest],
     *,
-    settings: dict[str, Any],
+    settings: FetchSettings,
     limiter: HostLimiter,
 ) -> list[FetchResult | Exception]:
     """Fetch every request concurrently under `limiter`; one result per request, input order.

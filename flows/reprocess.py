@@ -30,7 +30,6 @@ from diplowatch.extractors.pipeline import FetchedPage
 from diplowatch.extractors.records import FeedItem, ProcessedArticle
 from diplowatch.flows.config import load_config
 from diplowatch.flows.daily import WRITE_WAIT
-from diplowatch.flows.settings import get
 from diplowatch.flows.workers import AnalyzerPool, version_of
 from diplowatch.storage import db as storage_db
 from diplowatch.storage import writes
@@ -162,7 +161,7 @@ def reprocess(
     cfg = load_config(config_dir)
     version = version_of(cfg)
     db_path = str(storage_db.db_path(db))
-    size = get(cfg.settings, "pipeline.batch_size")
+    size = cfg.settings.pipeline.batch_size
     counts = dict.fromkeys(COUNTS, 0)
     with storage_db.session(db_path, wait=WRITE_WAIT) as con:
         run_id = writes.start_run(
@@ -173,7 +172,7 @@ def reprocess(
             flow_run_id=str(flow_run.id) if flow_run.id else None,
         )
     try:
-        with AnalyzerPool(cfg, get(cfg.settings, "pipeline.workers")) as pool:
+        with AnalyzerPool(cfg, cfg.settings.pipeline.workers) as pool:
             after = ""
             stored = read_pages(db_path, since, until, after, size)
             while stored:

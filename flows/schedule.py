@@ -7,26 +7,23 @@ each scheduled flow run itself. Those who run a work pool use `prefect.yaml` ins
 
 from __future__ import annotations
 
-from typing import Any
-
 from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Schedule
 
 from diplowatch.flows.config import Config, load_config
 from diplowatch.flows.daily import daily
-from diplowatch.flows.settings import get
+from diplowatch.flows.settings import ScheduleSettings
 
 
-def daily_schedule(settings: dict[str, Any]) -> Schedule:
-    hour, minute = get(settings, "schedule.hour"), get(settings, "schedule.minute")
-    return Cron(f"{minute} {hour} * * *", timezone=get(settings, "schedule.timezone"))
+def daily_schedule(schedule: ScheduleSettings) -> Schedule:
+    return Cron(f"{schedule.minute} {schedule.hour} * * *", timezone=schedule.timezone)
 
 
 def daily_deployment(cfg: Config, db: str | None, config_dir: str | None) -> RunnerDeployment:
     deployment = daily.to_deployment(
         name="diplowatch-daily",
-        schedules=[daily_schedule(cfg.settings)],
+        schedules=[daily_schedule(cfg.settings.schedule)],
         parameters={"db": db, "config_dir": config_dir},
         description="Read the French feeds and store new articles, flags and claims.",
         tags=["diplowatch"],

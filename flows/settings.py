@@ -1,67 +1,142 @@
-"""Every tunable setting, declared once with its help text (`diplowatch settings` prints them).
+"""Every tunable setting, declared once with its type, bounds and help (`diplowatch settings`).
 
-The default values live in `config/settings.toml`; a user's `settings.toml` in `--config DIR`
-overrides only the keys it names. A test checks that the two lists agree.
+The values live only in the shipped `config/settings.toml`: the models below declare no default,
+so a setting missing from the shipped file is an error rather than a second, silent default. A
+user's `settings.toml` in `--config DIR` overrides only the keys it names; the merged result is
+validated here. A test checks that the shipped file and these declarations agree.
+
+Only pydantic and the standard library are imported: `load_config` runs in the CLI before any
+flow starts and must stay fast.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from diplowatch.errors import ConfigError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-
-@dataclass(frozen=True)
-class Setting:
-    name: str  # "section.key" in settings.toml
-    type: type
-    help: str
-
-
-SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "fetch.user_agent", str, "User-Agent sent with every request; names the tool and a contact."
-    ),
-    Setting("fetch.timeout", float, "Seconds allowed for reading a response (and for each phase)."),
-    Setting("fetch.connect_timeout", float, "Seconds allowed to open a connection."),
-    Setting("fetch.retries", int, "Extra attempts after a timeout, a 5xx or a 429."),
-    Setting("fetch.backoff", float, "First wait between attempts in seconds; doubles each time."),
-    Setting("fetch.max_backoff", float, "Longest wait between attempts, Retry-After included."),
-    Setting("fetch.max_bytes", int, "Largest response body accepted; bigger ones are an error."),
-    Setting("fetch.max_redirects", int, "Redirects followed before a fetch fails."),
-    Setting("fetch.per_host", int, "Requests in flight at once to one host."),
-    Setting("fetch.concurrency", int, "Requests in flight at once in all."),
-    Setting("pipeline.batch_size", int, "Articles fetched, processed and written together."),
-    Setting(
-        "pipeline.workers", int, "Processes that clean and analyse pages (0: in the flow's own)."
-    ),
-    Setting("schedule.hour", int, "Hour of the daily run (0-23) in schedule.timezone."),
-    Setting("schedule.minute", int, "Minute of the daily run."),
-    Setting("schedule.timezone", str, "Time zone of the daily schedule."),
-    Setting("backfill.cdx_url", str, "Wayback Machine CDX API endpoint."),
-    Setting(
-        "backfill.wayback_url", str, "Base URL of archived snapshots (…/web/<timestamp>id_/<url>)."
-    ),
-    Setting("backfill.requests_per_second", float, "Request rate per host during a backfill."),
-    Setting("backfill.max_snapshots", int, "Archived copies of one feed read per date."),
-)
-
-BY_NAME = {s.name: s for s in SETTINGS}
+__all__ = [
+    "BackfillSettings",
+    "FetchSettings",
+    "PipelineSettings",
+    "ScheduleSettings",
+    "Settings",
+    "describe_settings",
+    "http_url",
+]
 
 
-def get(settings: dict[str, Any], name: str) -> Any:
-    """The value of one setting from the merged `settings.toml`, checked against its type."""
-    if name not in BY_NAME:
-        raise KeyError(name)  # a bug: every setting is declared above
-    section, _, key = name.partition(".")
-    try:
-        value = settings[section][key]
-    except KeyError:
-        raise ConfigError(f"settings.toml: missing setting {name}") from None
-    wanted = BY_NAME[name].type
-    if wanted is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    if not isinstance(value, wanted) or (isinstance(value, bool) and wanted is not bool):
-        raise ConfigError(f"settings.toml: {name} should be {wanted.__name__}, got {value!r}")
+def http_url(value: str) -> str:
+    """An absolute http(s) URL with a host, else ValueError (pydantic turns it into one line)."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http:// or https:// URL with a host")
     return value
+
+
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("unknown time zone (an IANA name, e.g. Europe/Paris)") from None
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(http_url)]
+TimeZone = Annotated[str, AfterValidator(_time_zone)]
+
+# strict: a quoted "20" in a TOML file is a mistake worth reporting, not a number to guess;
+# pydantic's strict floats still take TOML integers (`timeout = 20`).
+SECTION = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class FetchSettings(BaseModel):
+    model_config = SECTION
+
+    user_agent: str = Field(
+        min_length=1,
+        description="User-Agent sent with every request; names the tool and a contact.",
+    )
+    timeout: float = Field(
+        gt=0, description="Seconds allowed for reading a response (and for each phase)."
+    )
+    connect_timeout: float = Field(gt=0, description="Seconds allowed to open a connection.")
+    retries: int = Field(ge=0, le=20, description="Extra attempts after a timeout, a 5xx or a 429.")
+    backoff: float = Field(
+        ge=0, description="First wait between attempts in seconds; doubles each time."
+    )
+    max_backoff: float = Field(
+        ge=0, description="Longest wait between attempts, Retry-After included."
+    )
+    max_bytes: int = Field(
+        gt=0, description="Largest response body accepted; bigger ones are an error."
+    )
+    max_redirects: int = Field(ge=0, le=50, description="Redirects followed before a fetch fails.")
+    per_host: int = Field(ge=1, description="Requests in flight at once to one host.")
+    concurrency: int = Field(ge=1, description="Requests in flight at once in all.")
+
+
+class PipelineSettings(BaseModel):
+    model_config = SECTION
+
+    batch_size: int = Field(ge=1, description="Articles fetched, processed and written together.")
+    workers: int = Field(
+        ge=0, le=256, description="Processes that clean and analyse pages (0: in the flow's own)."
+    )
+
+
+class ScheduleSettings(BaseModel):
+    model_config = SECTION
+
+    hour: int = Field(ge=0, le=23, description="Hour of the daily run (0-23) in schedule.timezone.")
+    minute: int = Field(ge=0, le=59, description="Minute of the daily run (0-59).")
+    timezone: TimeZone = Field(
+        description="Time zone of the daily schedule and of 'today' (e.g. Europe/Paris)."
+    )
+
+
+class BackfillSettings(BaseModel):
+    model_config = SECTION
+
+    cdx_url: HttpUrl = Field(description="Wayback Machine CDX API endpoint.")
+    wayback_url: HttpUrl = Field(
+        description="Base URL of archived snapshots (…/web/<timestamp>id_/<url>)."
+    )
+    requests_per_second: float = Field(gt=0, description="Request rate per host during a backfill.")
+    max_snapshots: int = Field(ge=1, description="Archived copies of one feed read per date.")
+
+
+class Settings(BaseModel):
+    """The merged `settings.toml`: one frozen model per section."""
+
+    model_config = SECTION
+
+    fetch: FetchSettings
+    pipeline: PipelineSettings
+    schedule: ScheduleSettings
+    backfill: BackfillSettings
+
+
+def _type_name(annotation: Any) -> str:
+    # Annotated[str, ...] (URLs, time zones) is a str in the settings file
+    origin = getattr(annotation, "__origin__", annotation)
+    return getattr(origin, "__name__", str(origin))
+
+
+def describe_settings(settings: Settings) -> list[tuple[str, str, Any, str]]:
+    """(dotted name, type name, current value, help) of every setting, in declaration order."""
+    rows: list[tuple[str, str, Any, str]] = []
+    for section_name in Settings.model_fields:
+        section: BaseModel = getattr(settings, section_name)
+        for key, info in type(section).model_fields.items():
+            rows.append(
+                (
+                    f"{section_name}.{key}",
+                    _type_name(info.annotation),
+                    getattr(section, key),
+                    info.description or "",
+                )
+            )
+    return rows

@@ -18,7 +18,6 @@ import json
 import statistics
 import sys
 import time
-import tomllib
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from diplowatch.extractors.actors import ActorIndex  # noqa: E402
 from diplowatch.extractors.flag import flag_article  # noqa: E402
+from diplowatch.flows.config import load_config  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 
@@ -72,10 +72,9 @@ def main() -> int:
     ap.add_argument("--show", action="store_true", help="list the corpus pages with their flag")
     args = ap.parse_args()
 
-    with (ROOT / "config" / "actors.toml").open("rb") as fh:
-        actors = ActorIndex.from_config(tomllib.load(fh))
-    with (ROOT / "config" / "flag.toml").open("rb") as fh:
-        settings = tomllib.load(fh)
+    config = load_config(None)  # the shipped files, validated
+    actors = ActorIndex.from_config(config.actors)
+    settings = config.flag
 
     sources = {
         "devset": load_devset(),

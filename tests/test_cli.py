@@ -124,9 +124,10 @@ def test_query_while_another_process_writes(
 
 
 def test_settings_lists_every_setting_with_help(capsys: pytest.CaptureFixture[str]) -> None:
-    from diplowatch.flows.settings import SETTINGS
+    from diplowatch.flows.config import load_config
+    from diplowatch.flows.settings import describe_settings
 
     assert main(["settings"]) == 0
     out = capsys.readouterr().out
-    for s in SETTINGS:
-        assert s.name in out and s.help in out
+    for name, _, value, help_text in describe_settings(load_config().settings):
+        assert f"{name} = {value!r}" in out and help_text in out

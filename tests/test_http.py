@@ -32,12 +32,13 @@ from diplowatch.flows.http import (
     fetch_many,
     make_client,
 )
+from diplowatch.flows.settings import FetchSettings
 
 T = TypeVar("T")
 UA = "diplowatch-test/1.0 (+https://example.invalid/contact)"
 
 
-def settings(**fetch_overrides: Any) -> dict[str, Any]:
+def settings(**fetch_overrides: Any) -> FetchSettings:
     fetch_settings: dict[str, Any] = {
         "user_agent": UA,
         "timeout": 2.0,
@@ -51,7 +52,7 @@ def settings(**fetch_overrides: Any) -> dict[str, Any]:
         "concurrency": 8,
     }
     fetch_settings.update(fetch_overrides)
-    return {"fetch": fetch_settings}
+    return FetchSettings(**fetch_settings)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,7 @@ def httpserver(server: HTTPServer) -> HTTPServer:
     return server
 
 
-def run(coro_fn: Callable[[Any], Awaitable[T]], cfg: dict[str, Any] | None = None) -> T:
+def run(coro_fn: Callable[[Any], Awaitable[T]], cfg: FetchSettings | None = None) -> T:
     """Run `coro_fn(client)` with a fresh client made from `cfg`."""
     cfg = cfg or settings()
 
@@ -81,7 +82,7 @@ def run(coro_fn: Callable[[Any], Awaitable[T]], cfg: dict[str, Any] | None = Non
     return asyncio.run(main())
 
 
-def get(url: str, cfg: dict[str, Any] | None = None, **kwargs: Any) -> FetchResult:
+def get(url: str, cfg: FetchSettings | None = None, **kwargs: Any) -> FetchResult:
     cfg = cfg or settings()
     return run(
         lambda c: fetch(c, url, settings=cfg, limiter=HostLimiter.from_settings(cfg), **kwargs), cfg

@@ -10,7 +10,7 @@ from diplowatch.flows.schedule import daily_deployment, daily_schedule
 
 def test_schedule_follows_the_settings(tmp_path: Path) -> None:
     (tmp_path / "settings.toml").write_text("[schedule]\nhour = 7\nminute = 5\n", encoding="utf-8")
-    schedule = daily_schedule(load_config(tmp_path).settings)
+    schedule = daily_schedule(load_config(tmp_path).settings.schedule)
     assert schedule.cron == "5 7 * * *"
     assert schedule.timezone == "Europe/Paris"
 

@@ -10,7 +10,7 @@ import argparse
 import os
 from pathlib import Path
 
-from diplowatch.errors import ConfigError, InputError, StorageError
+from diplowatch.errors import InputError, StorageError
 from diplowatch.flows.cli.parser import DEMO_DB, Command
 
 
@@ -18,22 +18,6 @@ def check_window(command: str, args: argparse.Namespace) -> None:
     since, until = getattr(args, "since", None), getattr(args, "until", None)
     if since and until and until < since:
         raise InputError(f"{command}: --until {until} is before --since {since}")
-
-
-def check_outlets(args: argparse.Namespace) -> None:
-    """A backfill of a misspelt outlet would fetch nothing, silently: name the known ones."""
-    if not args.outlet:
-        return
-    feeds = args.cfg.enabled_feeds()
-    known = {str(f.get("outlet", fid)) for fid, f in feeds.items()}
-    known |= set(args.cfg.feeds.get("outlets", {}))
-    folded = {name.casefold() for name in known}
-    missing = [name for name in args.outlet if name.casefold() not in folded]
-    if missing:
-        raise ConfigError(
-            f"backfill: unknown outlet {', '.join(map(repr, missing))} "
-            f"(known: {', '.join(sorted(known))})"
-        )
 
 
 def check_writable_db(command: Command, args: argparse.Namespace) -> None:
@@ -59,6 +43,9 @@ def prepare(command: Command, args: argparse.Namespace) -> None:
         args.cfg = load_config(args.config)
     check_window(command.name, args)
     if command.name == "backfill":
-        check_outlets(args)
+        from diplowatch.flows.sources import backfill_sources
+
+        # a misspelt outlet would backfill nothing, silently: named here with the known ones
+        backfill_sources(args.cfg, args.outlet)
     if command.flow and command.name != "serve":
         check_writable_db(command, args)

@@ -119,8 +119,8 @@ def cmd_flagged(args: argparse.Namespace) -> int:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    from diplowatch.flows.settings import SETTINGS, get
+    from diplowatch.flows.settings import describe_settings
 
-    for s in SETTINGS:
-        print(f"{s.name} = {get(args.cfg.settings, s.name)!r}\n    {s.help}")
+    for name, kind, value, help_text in describe_settings(args.cfg.settings):
+        print(f"{name} = {value!r}  ({kind})\n    {help_text}")
     return 0
