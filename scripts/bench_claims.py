@@ -19,11 +19,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import trafilatura  # noqa: E402
+import trafilatura  # noqa: E402  # after the sys.path insert above, which it needs
 
-from diplowatch.extractors.actors import ActorIndex  # noqa: E402
-from diplowatch.extractors.claims import ClaimExtractor, load_nlp  # noqa: E402
-from diplowatch.flows.config import load_config  # noqa: E402
+from diplowatch.extractors.actors import ActorIndex  # noqa: E402  # after the sys.path insert above, which it needs
+from diplowatch.extractors.claims import ClaimExtractor, load_nlp  # noqa: E402  # after the sys.path insert above, which it needs
+from diplowatch.flows.config import load_config  # noqa: E402  # after the sys.path insert above, which it needs
 
 
 def page_texts(pages: Path) -> list[tuple[str, str]]:

@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from diplowatch.extractors.actors import ActorIndex  # noqa: E402
-from diplowatch.extractors.flag import flag_article  # noqa: E402
+from diplowatch.extractors.actors import ActorIndex  # noqa: E402  # after the sys.path insert above, which it needs
+from diplowatch.extractors.flag import flag_article  # noqa: E402  # after the sys.path insert above, which it needs
 
 SHARED = ROOT.parent / "shared"
 
