@@ -240,14 +240,12 @@ def test_connect_while_another_process_writes_is_locked(db: Path) -> None:
 
 def test_connect_can_wait_for_the_lock(db: Path) -> None:
     connect(db).close()
-    proc = _hold_lock(db)
-    assert proc.stdin is not None
-    proc.stdin.close()  # the holder exits now; connect(wait=...) must get in after it
-    try:
+    # `with`: closes the holder's pipes (a leaked one is a ResourceWarning) and waits for it
+    with _hold_lock(db) as proc:
+        assert proc.stdin is not None
+        proc.stdin.close()  # the holder exits now; connect(wait=...) must get in after it
         con = connect(db, wait=10)
         con.close()
-    finally:
-        proc.wait(timeout=10)
 
 
 def test_mixing_modes_in_one_process_is_a_clear_error(db: Path) -> None:
