@@ -7,6 +7,9 @@ STAMP  := $(VENV)/.installed
 .PHONY: demo run test lint typecheck-tree bench clean
 
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "diplowatch needs Python 3.11 or newer; '$(PYTHON)' is missing or older (try: make PYTHON=python3.11)" >&2; \
+	  exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

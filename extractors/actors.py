@@ -177,6 +177,76 @@ def _strings(table: Mapping[str, Any], field: str, where: str) -> list[str]:
     return value
 
 
+class _Builder:
+    """The tables of actors.toml turned, one kind at a time, into the index's lookups."""
+
+    def __init__(self) -> None:
+        self.actors: dict[str, Actor] = {}
+        self.entries: dict[str, _Entry] = {}
+        self.aliases: dict[str, Actor] = {}
+
+    def add(self, phrase: str, entry: _Entry) -> None:
+        key = (
+            _DET_KEY.sub("", phrase_key(phrase))
+            if entry.how in ("role", "metonym")
+            else phrase_key(phrase)
+        )
+        if not key:
+            return
+        old = self.entries.get(key)
+        if old is None or _PRIORITY[entry.how] > _PRIORITY[old.how]:
+            self.entries[key] = entry
+
+    def actor(self, table: Mapping[str, Any], where: str) -> None:
+        try:
+            name, code, kind = str(table["name"]), str(table["code"]), str(table["kind"])
+        except KeyError as exc:
+            raise ConfigError(f"actors.toml: {where}: missing `{exc.args[0]}`") from exc
+        if kind not in ("person", "institution", "country", "organisation"):
+            raise ConfigError(f"actors.toml: {name}: unknown kind {kind!r}")
+        actor = Actor(name, code, kind, table.get("wikidata"))
+        self.actors[name] = actor
+        for how, field in (("name", None), ("name", "names"), ("surname", "surnames")):
+            phrases = [name] if field is None else _strings(table, field, name)
+            for phrase in phrases:
+                self.add(phrase, _Entry(how, code, actor))
+                self.aliases.setdefault(phrase_key(phrase), actor)
+        for how, field in (("alias", "aliases"), ("metonym", "metonyms")):
+            for phrase in _strings(table, field, name):
+                self.add(phrase, _Entry(how, code, actor))
+                self.aliases.setdefault(_DET_KEY.sub("", phrase_key(phrase)), actor)
+
+    def _known(self, name: Any, where: str) -> Actor:
+        actor = self.actors.get(str(name))
+        if actor is None:
+            raise ConfigError(f"actors.toml: {where}: unknown actor {name!r}")
+        return actor
+
+    def role(self, table: Mapping[str, Any], where: str) -> None:
+        tenures = [
+            _Tenure(
+                self._known(holder.get("actor"), where),
+                _date(holder.get("from"), where),
+                _date(holder.get("to"), where),
+            )
+            for holder in table.get("holders", [])
+        ]
+        if "country" not in table:
+            raise ConfigError(f"actors.toml: {where}: missing `country`")
+        role = _Role(str(table["country"]), tuple(tenures))
+        for phrase in _strings(table, "phrases", where):
+            self.add(phrase, _Entry("role", role.country, role=role))
+
+    def demonym(self, table: Mapping[str, Any], nouns: list[str], where: str) -> None:
+        nation = self._known(table.get("actor"), where)
+        country = str(table.get("country", nation.country))
+        for form in _strings(table, "forms", where):
+            for noun in nouns:
+                self.add(f"{noun} {form}", _Entry("group", country, nation))
+        for people in _strings(table, "people", where):
+            self.add(people, _Entry("group", country, nation, needs_det=True))
+
+
 class ActorIndex:
     """All actors, roles and demonyms of the configuration, compiled for one-pass matching."""
 
@@ -197,76 +267,17 @@ class ActorIndex:
     @classmethod
     def from_config(cls, actors_toml: dict[str, Any]) -> ActorIndex:
         """Build the index from the parsed (merged) actors.toml; ConfigError on a bad entry."""
-        actors: dict[str, Actor] = {}
-        entries: dict[str, _Entry] = {}
-        aliases: dict[str, Actor] = {}
-
-        def add(phrase: str, entry: _Entry) -> None:
-            key = (
-                _DET_KEY.sub("", phrase_key(phrase))
-                if entry.how in ("role", "metonym")
-                else phrase_key(phrase)
-            )
-            if not key:
-                return
-            old = entries.get(key)
-            if old is None or _PRIORITY[entry.how] > _PRIORITY[old.how]:
-                entries[key] = entry
-
+        built = _Builder()
         for i, table in enumerate(actors_toml.get("actor", [])):
-            where = f"actor #{i + 1}"
-            try:
-                name, code, kind = str(table["name"]), str(table["code"]), str(table["kind"])
-            except KeyError as exc:
-                raise ConfigError(f"actors.toml: {where}: missing `{exc.args[0]}`") from exc
-            if kind not in ("person", "institution", "country", "organisation"):
-                raise ConfigError(f"actors.toml: {name}: unknown kind {kind!r}")
-            actor = Actor(name, code, kind, table.get("wikidata"))
-            actors[name] = actor
-            for how, field in (("name", None), ("name", "names"), ("surname", "surnames")):
-                phrases = [name] if field is None else _strings(table, field, name)
-                for phrase in phrases:
-                    add(phrase, _Entry(how, code, actor))
-                    aliases.setdefault(phrase_key(phrase), actor)
-            for how, field in (("alias", "aliases"), ("metonym", "metonyms")):
-                for phrase in _strings(table, field, name):
-                    add(phrase, _Entry(how, code, actor))
-                    aliases.setdefault(_DET_KEY.sub("", phrase_key(phrase)), actor)
-
+            built.actor(table, f"actor #{i + 1}")
         for i, table in enumerate(actors_toml.get("role", [])):
-            where = f"role #{i + 1}"
-            tenures = []
-            for holder in table.get("holders", []):
-                held_by = actors.get(str(holder.get("actor")))
-                if held_by is None:
-                    raise ConfigError(
-                        f"actors.toml: {where}: unknown actor {holder.get('actor')!r}"
-                    )
-                start = _date(holder.get("from"), where)
-                end = _date(holder.get("to"), where)
-                tenures.append(_Tenure(held_by, start, end))
-            if "country" not in table:
-                raise ConfigError(f"actors.toml: {where}: missing `country`")
-            role = _Role(str(table["country"]), tuple(tenures))
-            for phrase in _strings(table, "phrases", where):
-                add(phrase, _Entry("role", role.country, role=role))
-
+            built.role(table, f"role #{i + 1}")
         nouns = _strings(actors_toml.get("groups", {}), "nouns", "groups")
         for i, table in enumerate(actors_toml.get("demonym", [])):
-            where = f"demonym #{i + 1}"
-            nation = actors.get(str(table.get("actor")))
-            if nation is None:
-                raise ConfigError(f"actors.toml: {where}: unknown actor {table.get('actor')!r}")
-            country = str(table.get("country", nation.country))
-            for form in _strings(table, "forms", where):
-                for noun in nouns:
-                    add(f"{noun} {form}", _Entry("group", country, nation))
-            for people in _strings(table, "people", where):
-                add(people, _Entry("group", country, nation, needs_det=True))
-
-        if not entries:
+            built.demonym(table, nouns, f"demonym #{i + 1}")
+        if not built.entries:
             raise ConfigError("actors.toml: no actors configured")
-        return cls(actors, entries, aliases)
+        return cls(built.actors, built.entries, built.aliases)
 
     def find(self, text: str, on: date | None = None) -> list[Mention]:
         """Every actor mention of `text`, leftmost-longest, non-overlapping, sorted by start.

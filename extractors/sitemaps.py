@@ -125,8 +125,10 @@ def _local(el: etree._Element) -> str:
 
 def _child_text(el: etree._Element, name: str) -> str | None:
     for child in el.iter():
-        if child is not el and _local(child) == name and child.text and child.text.strip():
-            return child.text.strip()
+        text = child.text
+        # isinstance, not truthiness: lxml ships no stubs, so `text` is Any to mypy
+        if child is not el and _local(child) == name and isinstance(text, str) and text.strip():
+            return text.strip()
     return None
 
 

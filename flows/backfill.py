@@ -44,11 +44,13 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
 from prefect.runtime import flow_run
-from prefect.states import Failed, State
+from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from diplowatch.errors import (
+    ArchiveError,
     BackfillError,
     BlockedURLError,
     DiplowatchError,
@@ -58,7 +60,6 @@ from diplowatch.errors import (
     ResponseTooLargeError,
 )
 from diplowatch.extractors.archive import (
-    ArchiveError,
     Snapshot,
     archived_url,
     cdx_query_url,

@@ -175,7 +175,7 @@ def _backoff(settings: FetchSettings, attempt: int, retry_after: float | None) -
     cap = settings.max_backoff
     if retry_after is not None:
         return min(retry_after, cap)
-    return min(settings.backoff * 2 ** (attempt - 1), cap)
+    return min(settings.backoff * 2.0 ** (attempt - 1), cap)
 
 
 async def _attempt(

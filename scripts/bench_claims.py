@@ -15,15 +15,13 @@ import sys
 import time
 from pathlib import Path
 
+import trafilatura
+
+from diplowatch.extractors.actors import ActorIndex
+from diplowatch.extractors.claims import ClaimExtractor, load_nlp
+from diplowatch.flows.config import load_config
+
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import trafilatura  # noqa: E402
-
-from diplowatch.extractors.actors import ActorIndex  # noqa: E402
-from diplowatch.extractors.claims import ClaimExtractor, load_nlp  # noqa: E402
-from diplowatch.flows.config import load_config  # noqa: E402
 
 
 def page_texts(pages: Path) -> list[tuple[str, str]]:

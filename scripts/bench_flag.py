@@ -21,12 +21,11 @@ import time
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from diplowatch.extractors.actors import ActorIndex
+from diplowatch.extractors.flag import flag_article
+from diplowatch.flows.config import load_config
 
-from diplowatch.extractors.actors import ActorIndex  # noqa: E402
-from diplowatch.extractors.flag import flag_article  # noqa: E402
-from diplowatch.flows.config import load_config  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SHARED = ROOT.parent / "shared"
 

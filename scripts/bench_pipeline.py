@@ -58,7 +58,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 # ../shared beside the checkout; DIPLOWATCH_SHARED points elsewhere (e.g. from a git worktree)
 SHARED = Path(os.environ.get("DIPLOWATCH_SHARED") or ROOT.parent / "shared")

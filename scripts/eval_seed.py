@@ -20,13 +20,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from diplowatch.extractors.actors import ActorIndex
+from diplowatch.extractors.claims import ClaimExtractor, load_nlp
+from diplowatch.flows.config import load_config
 
-from diplowatch.extractors.actors import ActorIndex  # noqa: E402
-from diplowatch.extractors.claims import ClaimExtractor, load_nlp  # noqa: E402
-from diplowatch.flows.config import load_config  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 PUBLISHED = date(2021, 12, 7)
 DATE_MARK = re.compile(r"^\s*date \d{4}-\d{2}\s*")

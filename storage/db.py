@@ -12,12 +12,25 @@ import os
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
 from diplowatch.errors import DatabaseLockedError, DatabaseMissingError, StorageError
+from diplowatch.storage.migrations import migrate
+from diplowatch.storage.transaction import transaction
+
+__all__ = [
+    "DEFAULT_DB",
+    "ENV_VAR",
+    "STORAGE_VERSION",
+    "WRITER_MEMORY_LIMIT",
+    "connect",
+    "db_path",
+    "session",
+    "transaction",  # re-exported: callers and tests import it from here
+]
 
 DEFAULT_DB = "data/diplowatch.duckdb"
 ENV_VAR = "DIPLOWATCH_DB"
@@ -62,6 +75,15 @@ def _locked_error(path: str | Path, exc: duckdb.Error) -> DatabaseLockedError:
 #: growing without it; 64 MB is too little for a batch's checkpoint.
 WRITER_MEMORY_LIMIT = "256MB"
 
+#: The DuckDB storage format of the files we create: DuckDB 2 writes its own format by default,
+#: which no 1.x tool or notebook opens. v1.1.0 is the oldest that works for us: DuckDB 1.0 cannot
+#: read the indexes (primary keys included) that DuckDB 2 writes in the v1.0.0 format ("Failed to
+#: deserialize ... field id: 103"); 1.1.3 reads them (tests/test_storage.py opens one in 1.1).
+#: DuckDB applies it only when it creates a file: an existing file keeps the format it was
+#: written in, both ways (never downgraded, never upgraded), so it is passed on every read-write
+#: open, which also keeps the configuration identical for every writer of a file in a process.
+STORAGE_VERSION = "v1.1.0"
+
 
 def connect(
     path: str | Path, *, read_only: bool = False, wait: float = 0.0
@@ -93,7 +115,12 @@ def connect(
             # every checkpointed page of raw HTML cached, and a long backfill's peak grows with
             # the table; readers keep the default, an analyst's query may want the room
             config: dict[str, str | bool | int | float | list[str]] = (
-                {} if read_only else {"memory_limit": WRITER_MEMORY_LIMIT}
+                {}
+                if read_only
+                else {
+                    "memory_limit": WRITER_MEMORY_LIMIT,
+                    "storage_compatibility_version": STORAGE_VERSION,
+                }
             )
             con = duckdb.connect(str(path), read_only=read_only, config=config)
             break
@@ -112,9 +139,6 @@ def connect(
             raise StorageError(f"{path}: cannot open database: {_first_line(exc)}") from exc
 
     if not read_only:
-        # Imported here: migrations uses `transaction` from this module.
-        from diplowatch.storage.migrations import migrate
-
         try:
             migrate(con)
         except BaseException:
@@ -133,18 +157,3 @@ def session(
         yield con
     finally:
         con.close()
-
-
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """BEGIN ... COMMIT, or ROLLBACK and re-raise: a write is all or nothing."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield con
-    except BaseException:
-        # duckdb may already have aborted the transaction; the original error matters more.
-        with suppress(duckdb.Error):
-            con.execute("ROLLBACK")
-        raise
-    else:
-        con.execute("COMMIT")

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from diplowatch.errors import StorageError
-from diplowatch.storage.db import transaction
+from diplowatch.storage.transaction import transaction
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 

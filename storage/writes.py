@@ -27,7 +27,7 @@ import duckdb
 from diplowatch.errors import StorageError
 from diplowatch.extractors.records import Article, Claim, Flag, ProcessedArticle
 from diplowatch.storage.blobs import compress, decompress
-from diplowatch.storage.db import transaction
+from diplowatch.storage.transaction import transaction
 
 RUN_KINDS = ("daily", "backfill", "reprocess", "demo")
 RUN_STATUSES = ("running", "completed", "failed")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-import diplowatch.flows  # noqa: F401
+import diplowatch.flows  # noqa: F401  # sets Prefect's environment before any test imports prefect
 
 # the `archive` and `user_config` fixtures of the backfill and reprocess tests
 pytest_plugins = ["tests.backfill_fixtures"]

@@ -120,6 +120,8 @@ def test_query_while_another_process_writes(
     finally:
         holder.kill()
         holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
         time.sleep(0.1)
 
 

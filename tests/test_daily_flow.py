@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 ETAG = '"v1"'
 
 
-def feed_handler(body: bytes):  # type: ignore[no-untyped-def]
+def feed_handler(body: bytes):  # type: ignore[no-untyped-def]  # returns a werkzeug handler; tests are not checked strictly
     def handle(request: Request) -> Response:
         if request.headers.get("If-None-Match") == ETAG:
             return Response(status=304, headers={"ETag": ETAG})

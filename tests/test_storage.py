@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -239,14 +240,12 @@ def test_connect_while_another_process_writes_is_locked(db: Path) -> None:
 
 def test_connect_can_wait_for_the_lock(db: Path) -> None:
     connect(db).close()
-    proc = _hold_lock(db)
-    assert proc.stdin is not None
-    proc.stdin.close()  # the holder exits now; connect(wait=...) must get in after it
-    try:
+    # `with`: closes the holder's pipes (a leaked one is a ResourceWarning) and waits for it
+    with _hold_lock(db) as proc:
+        assert proc.stdin is not None
+        proc.stdin.close()  # the holder exits now; connect(wait=...) must get in after it
         con = connect(db, wait=10)
         con.close()
-    finally:
-        proc.wait(timeout=10)
 
 
 def test_mixing_modes_in_one_process_is_a_clear_error(db: Path) -> None:
@@ -819,3 +818,129 @@ def test_flagged_stories_and_summary(con: duckdb.DuckDBPyConnection) -> None:
         "claims": 4,
         "runs": 1,
     }
+
+
+# --- the file format, read by other tools ---------------------------------------------------------
+
+#: the DuckDB line the README promises opens our files (storage.db.STORAGE_VERSION)
+OLDEST_READER = "1.1"
+
+
+def _storage_version(path: Path) -> str:
+    with duckdb.connect(str(path), read_only=True) as raw:
+        row = raw.execute(
+            "SELECT tags['storage_version'] FROM duckdb_databases() WHERE NOT internal"
+        ).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def _fill(path: Path) -> None:
+    with session(path) as con:
+        run = start_run(con, kind="daily", run_date=DAY, params={"n": 300})
+        batch = [
+            processed(
+                f"https://a.fr/{i}",
+                claims=[claim(), claim("Vladimir Poutine", "Vladimir Poutine", "RUS")],
+            )
+            for i in range(300)
+        ]
+        save_batch(con, batch, run_id=run, run_date=DAY, extractor_version=VERSION)
+        finish_run(con, run, status="completed", counts={"articles": 300})
+
+
+def test_new_files_are_written_in_the_1x_format(db: Path) -> None:
+    _fill(db)
+    assert _storage_version(db) == "v1.0.0+"  # DuckDB's name for the format v1.0 to v1.1 share
+
+
+def test_a_file_in_duckdb_2s_own_format_is_kept_as_it_is(db: Path) -> None:
+    """Written by DuckDB 2 with its default: our writer opens and migrates it, never rewrites it."""
+    db.parent.mkdir(parents=True)
+    duckdb.connect(str(db)).close()
+    assert _storage_version(db) == "v2.0.0+"
+    _fill(db)
+    with session(db, read_only=True) as con:
+        names = con.execute("SELECT name FROM _migrations ORDER BY name").fetchall()
+        assert [n for (n,) in names] == sorted(MIGRATIONS.names)
+        assert table_counts(con)["articles"] == 300
+    assert _storage_version(db) == "v2.0.0+"
+
+
+@pytest.fixture(scope="session")
+def duckdb_1x(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The python of a new virtualenv holding DuckDB 1.1 from PyPI, the oldest reader we promise."""
+    venv = tmp_path_factory.mktemp("duckdb1x") / "venv"
+    made = subprocess.run(
+        [sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True, check=False
+    )
+    if made.returncode != 0:
+        pytest.skip(f"cannot create a virtualenv: {made.stderr.strip()}")
+    python = venv / "bin" / "python"
+    pip = subprocess.run(
+        [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--quiet",
+         f"duckdb=={OLDEST_READER}.*"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if pip.returncode != 0:
+        last = (pip.stderr.strip().splitlines() or ["no output"])[-1]
+        pytest.skip(f"pip cannot install duckdb=={OLDEST_READER}.* (no PyPI?): {last}")
+    return python
+
+
+READ_IN_1X = """
+import json, sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+one = lambda sql: [list(map(str, r)) for r in con.execute(sql).fetchall()]
+print(json.dumps({
+    "version": duckdb.__version__,
+    "counts": one("SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM flags),"
+                  " (SELECT count(*) FROM claims), (SELECT count(*) FROM runs)"),
+    "article": one("SELECT title, published, status, octet_length(raw_html) > 0 FROM articles"
+                   " WHERE url = 'https://a.fr/42'"),
+    "flag": one("SELECT relevant, score, reasons FROM flags WHERE url = 'https://a.fr/42'"),
+    "claims": one("SELECT idx, speaker, speaker_actor FROM claims WHERE url = 'https://a.fr/42'"
+                  " ORDER BY idx"),
+    "by_actor": one("SELECT count(*) FROM claims WHERE speaker_actor = 'Joe Biden'"),
+    "runs": one("SELECT kind, status FROM runs"),
+    "migrations": one("SELECT name FROM _migrations ORDER BY name"),
+    "indexes": one("SELECT index_name FROM duckdb_indexes() ORDER BY index_name"),
+}))
+"""
+
+
+@pytest.mark.slow
+def test_duckdb_1x_opens_and_reads_our_file(db: Path, duckdb_1x: Path) -> None:
+    _fill(db)
+    proc = subprocess.run(
+        [str(duckdb_1x), "-c", READ_IN_1X, str(db)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    seen = json.loads(proc.stdout)
+    assert seen["version"].startswith(OLDEST_READER + ".")
+    assert seen["counts"] == [["300", "300", "600", "1"]]
+    assert seen["article"] == [["Biden met en garde Poutine", "2021-12-07", "extracted", "True"]]
+    assert seen["flag"] == [["True", "0.9", "['a', 'b']"]]
+    assert seen["claims"] == [
+        ["0", "Joe Biden", "Joe Biden"],
+        ["1", "Vladimir Poutine", "Vladimir Poutine"],
+    ]
+    assert seen["by_actor"] == [["300"]]
+    assert seen["runs"] == [["daily", "completed"]]
+    assert seen["migrations"] == [[name] for name in sorted(MIGRATIONS.names)]
+    assert seen["indexes"] == [["articles_published"], ["claims_speaker_actor"]]
+
+
+@pytest.mark.slow
+def test_duckdb_1x_cannot_open_duckdb_2s_own_format(tmp_path: Path, duckdb_1x: Path) -> None:
+    """Why STORAGE_VERSION exists, and what the README says of files written before it."""
+    path = tmp_path / "v2.duckdb"
+    with duckdb.connect(str(path)) as raw:
+        raw.execute("CREATE TABLE t AS SELECT 1 AS a")
+    proc = subprocess.run(
+        [str(duckdb_1x), "-c", "import duckdb, sys; duckdb.connect(sys.argv[1], read_only=True)",
+         str(path)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode != 0
+    assert "newer version of DuckDB" in proc.stderr
