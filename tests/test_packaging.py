@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tomllib
@@ -164,19 +163,13 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     yield venv
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_installed_wheel_runs_the_demo_outside_the_checkout(
     installed: Path, tmp_path: Path
 ) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    # its own Prefect home (the temporary server's database) and its own port for the sample:
-    # another demo or test run on this machine shares neither
+    # its own Prefect home (the temporary server's database): another demo or test run on this
+    # machine does not share it
     env = _clean_env(PREFECT_HOME=str(tmp_path / "prefect"))
     where = _run(
         [installed / "bin/python", "-c", "import diplowatch; print(diplowatch.__file__)"],
@@ -188,7 +181,7 @@ def test_installed_wheel_runs_the_demo_outside_the_checkout(
 
     db = tmp_path / "demo.duckdb"
     demo = _run(
-        [installed / "bin/diplowatch", "demo", "--db", db, "--port", str(_free_port())],
+        [installed / "bin/diplowatch", "demo", "--db", db],
         cwd=elsewhere,
         env=env,
         timeout=600,
