@@ -15,8 +15,6 @@ from typing import Any, TextIO
 
 from diplowatch.errors import DiplowatchError, InputError
 
-DEMO_PORT = 8642
-
 
 def _date(value: str) -> date:
     try:
@@ -103,8 +101,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from diplowatch.storage import queries
 
     db_path = args.db or "data/demo.duckdb"
-    # a fixed port keeps the sample's URLs, hence its keys, the same from one demo to the next
-    with DemoServer(port=args.port) as server:
+    with DemoServer() as server:
         print(f"Serving the offline sample at {server.base_url} ({len(server.feeds())} feeds)")
         counts = daily(
             run_date=date(2021, 12, 7),
@@ -112,6 +109,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             config_dir=args.config,
             feeds=server.feeds(),
             kind="demo",
+            route=server.route,
         )
     print(_counts_line(counts))
     with storage_db.connect(db_path, read_only=True) as con:
@@ -313,9 +311,6 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_demo,
         "run the daily flow over the bundled offline sample (default --db data/demo.duckdb)",
     )
-    p.add_argument(
-        "--port", type=int, default=DEMO_PORT, help=f"loopback port of the sample ({DEMO_PORT})"
-    )
     p = add("backfill", cmd_backfill, "past dates from archived feeds and sitemaps; resumable")
     p.add_argument("--from", dest="date_from", type=_date, required=True, metavar="D1")
     p.add_argument("--to", dest="date_to", type=_date, required=True, metavar="D2")
@@ -349,16 +344,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+FLOW_COMMANDS = frozenset({"run", "demo", "backfill", "reprocess", "serve"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from diplowatch.flows.prefect_runtime import exit_status, prefect_runtime
+
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        if args.command not in FLOW_COMMANDS:
+            return int(args.func(args))
+        with prefect_runtime():
+            return int(args.func(args))
     except DiplowatchError as exc:
         print(f"diplowatch: error: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("diplowatch: interrupted", file=sys.stderr)
-        return 130
+        return exit_status(exc)
 
 
 if __name__ == "__main__":

@@ -12,11 +12,18 @@ The sample in `flows/demo_sample/` is ours: invented dispatches in the style of 
 - `/`: a small front page linking every article.
 
 Anything else is a 404. The server logs nothing. It imports nothing from Prefect, so the CLI and
-the tests can use it alike::
+the tests can use it alike.
+
+The sample lives at a fixed fake origin, `http://demo.diplowatch.invalid`, whatever loopback
+port serves it: its URLs, hence the DuckDB keys, are the same from one demo to the next, and two
+demos at once (or anything else on a port) never collide. `.invalid` never resolves (RFC 6761),
+so a client reaches the sample only through the route the server hands out::
 
     with DemoServer() as server:
         feeds = server.feeds()      # same shape as config/feeds.toml's [feeds.<id>] tables
         articles = server.articles()
+        server.route                # {"demo.diplowatch.invalid": "127.0.0.1:41234"}
+        with httpx.Client(mounts=route_mounts(server.route, sync=True)) as client: ...
 """
 
 from __future__ import annotations
@@ -34,10 +41,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal, overload
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
+import httpx
+
+DEMO_HOST = "demo.diplowatch.invalid"
+DEMO_ORIGIN = f"http://{DEMO_HOST}"
 DEFAULT_SAMPLE_DIR: Traversable = files("diplowatch.flows") / "demo_sample"
 SITE_NAME = "Le Journal démo"
 SITE_TAGLINE = "Quotidien d'information générale (site de démonstration)"
@@ -551,32 +562,90 @@ class _Server(ThreadingHTTPServer):
         """Quiet: a client that hangs up early is not worth a traceback."""
 
 
-class DemoServer:
-    """Serves the demo sample on a loopback port; use as a context manager.
+def _routed(request: httpx.Request, route: dict[str, str]) -> httpx.Request:
+    """The request sent to the routed address; the `Host` header still names the fake host."""
+    address = route.get(request.url.host)
+    if address is None:
+        return request
+    host, _, port = address.rpartition(":")
+    # a new request rather than an edit: httpx hands the caller's request back on the response,
+    # so the response's URL (the base of relative links, the stored final URL) stays the fake one
+    return httpx.Request(
+        request.method,
+        request.url.copy_with(host=host, port=int(port)),
+        headers=request.headers,
+        stream=request.stream,
+        extensions=request.extensions,
+    )
 
-    `port=0` picks a free port; `base_url` is known once the server has started.
+
+class RouteTransport(httpx.BaseTransport):
+    """Sends the requests for the route's hosts to their loopback addresses (sync clients)."""
+
+    def __init__(self, route: dict[str, str]) -> None:
+        self.route = dict(route)
+        self._inner = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._inner.handle_request(_routed(request, self.route))
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class AsyncRouteTransport(httpx.AsyncBaseTransport):
+    """Sends the requests for the route's hosts to their loopback addresses (async clients)."""
+
+    def __init__(self, route: dict[str, str]) -> None:
+        self.route = dict(route)
+        self._inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._inner.handle_async_request(_routed(request, self.route))
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+@overload
+def route_mounts(
+    route: dict[str, str] | None, *, sync: Literal[True]
+) -> dict[str, httpx.BaseTransport]: ...
+@overload
+def route_mounts(
+    route: dict[str, str] | None, *, sync: Literal[False] = False
+) -> dict[str, httpx.AsyncBaseTransport]: ...
+def route_mounts(
+    route: dict[str, str] | None, *, sync: bool = False
+) -> dict[str, httpx.BaseTransport] | dict[str, httpx.AsyncBaseTransport]:
+    """httpx `mounts` for a route: only its hosts are diverted, every other URL goes as usual."""
+    if not route:
+        return {}
+    if sync:
+        return {f"all://{host}": RouteTransport(route) for host in route}
+    return {f"all://{host}": AsyncRouteTransport(route) for host in route}
+
+
+class DemoServer:
+    """Serves the demo sample on a free loopback port; use as a context manager.
+
+    Its URLs are under `DEMO_ORIGIN` whatever the port; `route` says where to send them.
     """
 
-    def __init__(
-        self, sample_dir: Traversable | None = None, host: str = "127.0.0.1", port: int = 0
-    ) -> None:
+    def __init__(self, sample_dir: Traversable | None = None) -> None:
         self.sample_dir = sample_dir if sample_dir is not None else DEFAULT_SAMPLE_DIR
-        self.host = host
-        self.port = port
         self._articles, self._feeds = load_sample(self.sample_dir)
+        self._renderer = Renderer(self._articles, self._feeds, DEMO_ORIGIN)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
-        self._renderer: Renderer | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> DemoServer:
-        """Bind the port and serve in a daemon thread."""
+        """Bind a free loopback port and serve in a daemon thread."""
         if self._server is not None:
             return self
-        server = _Server((self.host, self.port), _Handler)
-        self.port = int(server.server_address[1])
-        self._renderer = Renderer(self._articles, self._feeds, f"http://{self.host}:{self.port}")
+        server = _Server(("127.0.0.1", 0), _Handler)
         server.renderer = self._renderer
         self._server = server
         self._thread = threading.Thread(
@@ -610,17 +679,27 @@ class DemoServer:
     ) -> None:
         self.stop()
 
+    @property
+    def address(self) -> str:
+        """The loopback `127.0.0.1:PORT` that serves the sample, while started."""
+        if self._server is None:
+            raise RuntimeError("DemoServer is not started: use it as a context manager")
+        return f"127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def route(self) -> dict[str, str]:
+        """Fake host -> loopback address: what a client (or the flow's `route`) needs."""
+        return {DEMO_HOST: self.address}
+
     # -- what it serves ---------------------------------------------------------------------
 
     @property
     def renderer(self) -> Renderer:
-        if self._renderer is None:
-            raise RuntimeError("DemoServer is not started: use it as a context manager")
         return self._renderer
 
     @property
     def base_url(self) -> str:
-        """E.g. `http://127.0.0.1:41234` (no trailing slash)."""
+        """`http://demo.diplowatch.invalid` (no trailing slash), reachable through `route`."""
         return self.renderer.base_url
 
     def feeds(self) -> dict[str, dict[str, Any]]:
@@ -655,4 +734,13 @@ class DemoServer:
         ]
 
 
-__all__ = ["DEFAULT_SAMPLE_DIR", "DemoServer", "load_sample"]
+__all__ = [
+    "DEFAULT_SAMPLE_DIR",
+    "DEMO_HOST",
+    "DEMO_ORIGIN",
+    "AsyncRouteTransport",
+    "DemoServer",
+    "RouteTransport",
+    "load_sample",
+    "route_mounts",
+]
