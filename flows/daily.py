@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import TerminationSignal
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -390,7 +391,7 @@ def close_failed(
     it, the row stays `running` (as after a kill) rather than the interrupt turning into a wait
     or into a storage error.
     """
-    interrupted = isinstance(exc, KeyboardInterrupt)
+    interrupted = isinstance(exc, KeyboardInterrupt | TerminationSignal)  # Ctrl-C, SIGTERM
     reason = "interrupted" if interrupted else (str(exc) or type(exc).__name__)
     try:
         with storage_db.session(db_path, wait=2.0 if interrupted else WRITE_WAIT) as con:

@@ -66,7 +66,12 @@ def prefect_runtime() -> Iterator[None]:
     """
     from prefect.settings import get_current_settings, temporary_settings
 
-    with _sigterm_raises(), _translate_signals(), temporary_settings(updates=QUIET):
+    with (
+        _sigterm_raises(),
+        _translate_signals(),
+        _interrupts_are_not_crashes(),
+        temporary_settings(updates=QUIET),
+    ):
         current = get_current_settings()
         if current.api.url or not current.server.ephemeral.enabled:
             yield
@@ -165,6 +170,41 @@ def _level(name: str, level: int) -> Iterator[None]:
         yield
     finally:
         logger.setLevel(before)
+
+
+class _DropInterruptCrash(logging.Filter):
+    """Drop Prefect's "Crash detected!" error for a run stopped by Ctrl-C or SIGTERM.
+
+    The user stopped it: the CLI says `diplowatch: interrupted`, the run's state (Crashed, with
+    the same message) and the `runs` row keep the record. Real crashes have other messages.
+    """
+
+    MESSAGES = frozenset(
+        {
+            "Crash detected! Execution was aborted by an interrupt signal.",
+            "Crash detected! Execution was aborted by a termination signal.",
+        }
+    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno != logging.ERROR or record.getMessage() not in self.MESSAGES
+
+
+# The loggers of flow and task runs (prefect/logging/loggers.py): the only ones that say it.
+CRASH_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
+
+
+@contextmanager
+def _interrupts_are_not_crashes() -> Iterator[None]:
+    drop = _DropInterruptCrash()
+    loggers = [logging.getLogger(name) for name in CRASH_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(drop)
 
 
 @contextmanager
