@@ -173,17 +173,20 @@ def _level(name: str, level: int) -> Iterator[None]:
 
 
 class _DropInterruptCrash(logging.Filter):
-    """Drop Prefect's "Crash detected!" error for a run stopped by Ctrl-C or SIGTERM.
+    """Drop Prefect's errors that call a run stopped by Ctrl-C or SIGTERM a crash.
 
-    The user stopped it: the CLI says `diplowatch: interrupted`, the run's state (Crashed, with
-    the same message) and the `runs` row keep the record. Real crashes have other messages.
+    The user stopped it: the CLI says `diplowatch: interrupted`, and the runs' states (Crashed,
+    with these reasons) and the `runs` row keep the record. Only these exact messages go; a real
+    crash, or a state with any other reason, is still logged.
     """
 
+    REASONS = (
+        "Execution was aborted by an interrupt signal.",
+        "Execution was aborted by a termination signal.",
+    )
     MESSAGES = frozenset(
-        {
-            "Crash detected! Execution was aborted by an interrupt signal.",
-            "Crash detected! Execution was aborted by a termination signal.",
-        }
+        [f"Crash detected! {reason}" for reason in REASONS]
+        + [f"Finished in state Crashed({reason!r})" for reason in REASONS]
     )
 
     def filter(self, record: logging.LogRecord) -> bool:
