@@ -67,8 +67,7 @@ def prefect_runtime() -> Iterator[None]:
     from prefect.settings import get_current_settings, temporary_settings
 
     with (
-        _sigterm_raises(),
-        _translate_signals(),
+        _signals(),
         _interrupts_are_not_crashes(),
         temporary_settings(updates=QUIET),
     ):
@@ -211,37 +210,35 @@ def _interrupts_are_not_crashes() -> Iterator[None]:
 
 
 @contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """SIGTERM raises `Interrupted` in the main thread, as SIGINT raises KeyboardInterrupt."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+def _signals() -> Iterator[None]:
+    """SIGTERM stops a command as Ctrl-C does, and whoever swallows either, it ends `Interrupted`.
 
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise Interrupted(signum)
-
-    before = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, before)
-
-
-@contextmanager
-def _translate_signals() -> Iterator[None]:
-    """Prefect's ways of reporting a signal, as `Interrupted`.
-
-    During a flow run Prefect turns SIGTERM into its `TerminationSignal`; `serve` swallows both
-    signals and returns, its runner (the SIGTERM handler it installed) then `stopping`.
+    SIGTERM raises `Interrupted` in the main thread, as SIGINT raises KeyboardInterrupt. Prefect
+    reports them its own ways: during a flow run it turns SIGTERM into `TerminationSignal`;
+    `serve` catches both, logs, and returns normally, after its runner has replaced our SIGTERM
+    handler with its own (which then leaves the runner `stopping`).
     """
     from prefect.exceptions import TerminationSignal
     from prefect.runner import Runner
 
+    received: list[int] = []
+    main = threading.current_thread() is threading.main_thread()
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        raise Interrupted(signum)
+
+    before = signal.signal(signal.SIGTERM, on_sigterm) if main else None
     try:
         yield
     except TerminationSignal as exc:
         raise Interrupted(exc.signal) from None
-    handler = signal.getsignal(signal.SIGTERM)
+    finally:
+        handler = signal.getsignal(signal.SIGTERM)
+        if main:
+            signal.signal(signal.SIGTERM, before)
     runner = getattr(handler, "__self__", None)
     if isinstance(runner, Runner) and runner.stopping:
-        raise Interrupted(signal.SIGTERM)
+        received.append(signal.SIGTERM)
+    if received:
+        raise Interrupted(received[0])
