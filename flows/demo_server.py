@@ -619,11 +619,16 @@ def route_mounts(
     route: dict[str, str] | None, *, sync: bool = False
 ) -> dict[str, httpx.BaseTransport] | dict[str, httpx.AsyncBaseTransport]:
     """httpx `mounts` for a route: only its hosts are diverted, every other URL goes as usual."""
-    if not route:
-        return {}
+    route = route or {}
     if sync:
-        return {f"all://{host}": RouteTransport(route) for host in route}
-    return {f"all://{host}": AsyncRouteTransport(route) for host in route}
+        blocking: dict[str, httpx.BaseTransport] = {
+            f"all://{host}": RouteTransport(route) for host in route
+        }
+        return blocking
+    asynchronous: dict[str, httpx.AsyncBaseTransport] = {
+        f"all://{host}": AsyncRouteTransport(route) for host in route
+    }
+    return asynchronous
 
 
 class DemoServer:

@@ -86,10 +86,10 @@ def _own_server() -> Iterator[str]:
     from prefect.server.api.server import SubprocessASGIServer
     from prefect.settings import temporary_settings
 
+    # SubprocessASGIServer hands out one instance per port; Prefect code that wants a temporary
+    # server asks for the default (None) one: ours, registered as it is created
+    previous = SubprocessASGIServer._instances.pop(None, None)
     server = _session_server()
-    # Prefect code that wants a temporary server asks for the default (None) instance: ours
-    previous = SubprocessASGIServer._instances.get(None)
-    SubprocessASGIServer._instances[None] = server
     try:
         with _level("prefect", logging.WARNING):  # "Starting temporary server on …"
             server.start()
@@ -144,10 +144,7 @@ def _session_server() -> Any:
                 start_new_session=True,
             )
 
-    # a fresh instance: SubprocessASGIServer hands out one instance per port, None included
-    server = object.__new__(SessionServer)
-    server.__init__(None)
-    return server
+    return SessionServer()
 
 
 def _drain() -> None:
