@@ -1,7 +1,6 @@
 """Prefect flows and tasks, the CLI, and all I/O (HTTP, files, schedules).
 
-Importing the package switches Prefect's analytics and telemetry off before any flow module
-imports Prefect (see `prefect_setup`).
+Importing the package changes nothing outside it: Prefect's settings are applied by the CLI
+around the commands that run flows (see `prefect_runtime`), and by `prefect.toml` for the bare
+`prefect` command run from the repository.
 """
-
-from diplowatch.flows import prefect_setup as _prefect_setup  # noqa: F401  # sets the environment only

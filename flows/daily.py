@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import TerminationSignal
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -30,14 +31,13 @@ from diplowatch.errors import DiplowatchError, HTTPStatusError
 from diplowatch.extractors.feeds import parse_feed
 from diplowatch.extractors.pipeline import FetchedPage
 from diplowatch.extractors.records import FeedItem, ProcessedArticle
-from diplowatch.flows import http, prefect_setup
+from diplowatch.flows import http
 from diplowatch.flows.config import Config, Feed, load_config, parse_feeds
+from diplowatch.flows.routing import route_mounts
 from diplowatch.flows.settings import FetchSettings, ScheduleSettings
 from diplowatch.flows.workers import AnalyzerPool, PendingBatch, version_of
 from diplowatch.storage import db as storage_db
 from diplowatch.storage import writes
-
-prefect_setup.quiet_logging()
 
 T = TypeVar("T")
 
@@ -125,9 +125,10 @@ async def _fetch_feeds(
     feeds: Mapping[str, Feed],
     states: dict[str, tuple[str | None, str | None]],
     settings: FetchSettings,
+    route: dict[str, str] | None = None,
 ) -> list[FeedOutcome]:
     limiter = http.HostLimiter.from_settings(settings)
-    async with http.make_client(settings) as client:
+    async with http.make_client(settings, mounts=route_mounts(route)) as client:
 
         async def one(feed_id: str, feed: Feed) -> FeedOutcome:
             etag, last_modified = states.get(feed_id, (None, None))
@@ -168,20 +169,27 @@ async def _fetch_feeds(
 
 @task(name="fetch-feeds", cache_policy=NO_CACHE)
 def fetch_feeds(
-    feeds: Mapping[str, Feed], db_path: str, settings: FetchSettings, clock: Clock
+    feeds: Mapping[str, Feed],
+    db_path: str,
+    settings: FetchSettings,
+    clock: Clock,
+    route: dict[str, str] | None = None,
 ) -> list[FeedOutcome]:
     """Fetch and parse every feed at once; record each feed's status and validators."""
     with clock.stage("feeds"):
-        return _fetch_and_record_feeds(feeds, db_path, settings)
+        return _fetch_and_record_feeds(feeds, db_path, settings, route)
 
 
 def _fetch_and_record_feeds(
-    feeds: Mapping[str, Feed], db_path: str, settings: FetchSettings
+    feeds: Mapping[str, Feed],
+    db_path: str,
+    settings: FetchSettings,
+    route: dict[str, str] | None = None,
 ) -> list[FeedOutcome]:
     logger = get_run_logger()
     with storage_db.session(db_path, wait=WRITE_WAIT) as con:
         states = writes.load_feed_states(con)
-    outcomes = asyncio.run(_fetch_feeds(feeds, states, settings))
+    outcomes = asyncio.run(_fetch_feeds(feeds, states, settings, route))
     checked = datetime.now(UTC)
     with storage_db.session(db_path, wait=WRITE_WAIT) as con:
         for o in outcomes:
@@ -222,12 +230,15 @@ def new_items(items: Iterable[FeedItem], db_path: str) -> list[FeedItem]:
 
 
 async def _fetch_pages(
-    items: Sequence[FeedItem], settings: FetchSettings, rate: float | None
+    items: Sequence[FeedItem],
+    settings: FetchSettings,
+    rate: float | None,
+    route: dict[str, str] | None = None,
 ) -> tuple[list[FetchedPage], list[ProcessedArticle]]:
     limiter = http.HostLimiter.from_settings(settings, rate=rate)
     pages: list[FetchedPage] = []
     failed: list[ProcessedArticle] = []
-    async with http.make_client(settings) as client:
+    async with http.make_client(settings, mounts=route_mounts(route)) as client:
 
         async def one(item: FeedItem) -> FetchedPage | ProcessedArticle:
             try:
@@ -253,10 +264,14 @@ async def _fetch_pages(
 
 @task(name="fetch-articles", cache_policy=NO_CACHE)
 def fetch_articles(
-    items: Sequence[FeedItem], settings: FetchSettings, clock: Clock, rate: float | None = None
+    items: Sequence[FeedItem],
+    settings: FetchSettings,
+    clock: Clock,
+    rate: float | None = None,
+    route: dict[str, str] | None = None,
 ) -> tuple[list[FetchedPage], list[ProcessedArticle]]:
     with clock.stage("fetch"):
-        pages, failed = asyncio.run(_fetch_pages(items, settings, rate))
+        pages, failed = asyncio.run(_fetch_pages(items, settings, rate, route))
     logger = get_run_logger()
     for done in failed:
         logger.warning("article %s failed: %s", done.item.link, done.error)
@@ -310,6 +325,7 @@ def ingest(
     pool: AnalyzerPool,
     clock: Clock,
     rate: float | None = None,
+    route: dict[str, str] | None = None,
 ) -> None:
     """Fetch, analyse and write new articles batch by batch; shared by daily and backfill.
 
@@ -352,7 +368,9 @@ def ingest(
         tally(counts, batch)
 
     for chunk in chunks(items, size):
-        pages, failed = clock.call(fetch_articles, quote(chunk), cfg.settings.fetch, clock, rate)
+        pages, failed = clock.call(
+            fetch_articles, quote(chunk), cfg.settings.fetch, clock, rate, route
+        )
         in_flight.append((pool.submit(pages), failed))
         if len(in_flight) > 1:
             finish()
@@ -362,6 +380,27 @@ def ingest(
 
 
 # -- the flow ----------------------------------------------------------------------------------
+
+
+def close_failed(
+    db_path: str, run_id: str, counts: dict[str, int], seconds: dict[str, float], exc: BaseException
+) -> None:
+    """Mark the run failed with its reason; an interrupted run says so and lets go at once.
+
+    Interrupted, the write waits two seconds at most for the file: if an analyst's query holds
+    it, the row stays `running` (as after a kill) rather than the interrupt turning into a wait
+    or into a storage error.
+    """
+    interrupted = isinstance(exc, KeyboardInterrupt | TerminationSignal)  # Ctrl-C, SIGTERM
+    reason = "interrupted" if interrupted else (str(exc) or type(exc).__name__)
+    try:
+        with storage_db.session(db_path, wait=2.0 if interrupted else WRITE_WAIT) as con:
+            writes.finish_run(
+                con, run_id, status="failed", counts=counts, error=reason, seconds=seconds
+            )
+    except DiplowatchError:
+        if not interrupted:
+            raise
 
 
 def today_in(schedule: ScheduleSettings) -> date:
@@ -381,10 +420,13 @@ def daily(
     config_dir: str | None = None,
     feeds: dict[str, dict[str, Any]] | None = None,
     kind: str = "daily",
+    route: dict[str, str] | None = None,
 ) -> dict[str, int]:
     """Read every enabled feed and store the new articles, their flags and claims.
 
-    `feeds` replaces the configured feed list (the offline demo serves its own).
+    `feeds` replaces the configured feed list (the offline demo serves its own); `route` sends
+    some hosts to a loopback address (the demo's fake host to its server's port), a plain
+    mapping because flow parameters must serialise.
     """
     logger = get_run_logger()
     cfg = load_config(config_dir)
@@ -403,7 +445,7 @@ def daily(
             flow_run_id=str(flow_run.id) if flow_run.id else None,
         )
     try:
-        outcomes = clock.call(fetch_feeds, feed_list, db_path, cfg.settings.fetch, clock)
+        outcomes = clock.call(fetch_feeds, feed_list, db_path, cfg.settings.fetch, clock, route)
         for o in outcomes:
             key = {"ok": "feeds_ok", "empty": "feeds_ok", "unchanged": "feeds_unchanged"}
             counts[key.get(o.status, "feeds_failed")] += 1
@@ -422,13 +464,11 @@ def daily(
                     counts=counts,
                     pool=pool,
                     clock=clock,
+                    route=route,
                 )
             clock.seconds.update(pool.seconds)
     except BaseException as exc:
-        with storage_db.session(db_path, wait=WRITE_WAIT) as con:
-            writes.finish_run(
-                con, run_id, status="failed", counts=counts, error=str(exc), seconds=clock.seconds
-            )
+        close_failed(db_path, run_id, counts, clock.seconds, exc)
         raise
     with storage_db.session(db_path, wait=WRITE_WAIT) as con:
         writes.finish_run(con, run_id, status="completed", counts=counts, seconds=clock.seconds)

@@ -12,11 +12,18 @@ The sample in `flows/demo_sample/` is ours: invented dispatches in the style of 
 - `/`: a small front page linking every article.
 
 Anything else is a 404. The server logs nothing. It imports nothing from Prefect, so the CLI and
-the tests can use it alike::
+the tests can use it alike.
+
+The sample lives at a fixed fake origin, `http://demo.diplowatch.invalid`, whatever loopback
+port serves it: its URLs, hence the DuckDB keys, are the same from one demo to the next, and two
+demos at once (or anything else on a port) never collide. `.invalid` never resolves (RFC 6761),
+so a client reaches the sample only through the route the server hands out::
 
     with DemoServer() as server:
         feeds = server.feeds()      # same shape as config/feeds.toml's [feeds.<id>] tables
         articles = server.articles()
+        server.route                # {"demo.diplowatch.invalid": "127.0.0.1:41234"}
+        with httpx.Client(mounts=route_mounts(server.route, sync=True)) as client: ...
 """
 
 from __future__ import annotations
@@ -38,6 +45,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
+DEMO_HOST = "demo.diplowatch.invalid"
+DEMO_ORIGIN = f"http://{DEMO_HOST}"
 DEFAULT_SAMPLE_DIR: Traversable = files("diplowatch.flows") / "demo_sample"
 SITE_NAME = "Le Journal démo"
 SITE_TAGLINE = "Quotidien d'information générale (site de démonstration)"
@@ -552,31 +561,25 @@ class _Server(ThreadingHTTPServer):
 
 
 class DemoServer:
-    """Serves the demo sample on a loopback port; use as a context manager.
+    """Serves the demo sample on a free loopback port; use as a context manager.
 
-    `port=0` picks a free port; `base_url` is known once the server has started.
+    Its URLs are under `DEMO_ORIGIN` whatever the port; `route` says where to send them.
     """
 
-    def __init__(
-        self, sample_dir: Traversable | None = None, host: str = "127.0.0.1", port: int = 0
-    ) -> None:
+    def __init__(self, sample_dir: Traversable | None = None) -> None:
         self.sample_dir = sample_dir if sample_dir is not None else DEFAULT_SAMPLE_DIR
-        self.host = host
-        self.port = port
         self._articles, self._feeds = load_sample(self.sample_dir)
+        self._renderer = Renderer(self._articles, self._feeds, DEMO_ORIGIN)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
-        self._renderer: Renderer | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> DemoServer:
-        """Bind the port and serve in a daemon thread."""
+        """Bind a free loopback port and serve in a daemon thread."""
         if self._server is not None:
             return self
-        server = _Server((self.host, self.port), _Handler)
-        self.port = int(server.server_address[1])
-        self._renderer = Renderer(self._articles, self._feeds, f"http://{self.host}:{self.port}")
+        server = _Server(("127.0.0.1", 0), _Handler)
         server.renderer = self._renderer
         self._server = server
         self._thread = threading.Thread(
@@ -610,17 +613,27 @@ class DemoServer:
     ) -> None:
         self.stop()
 
+    @property
+    def address(self) -> str:
+        """The loopback `127.0.0.1:PORT` that serves the sample, while started."""
+        if self._server is None:
+            raise RuntimeError("DemoServer is not started: use it as a context manager")
+        return f"127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def route(self) -> dict[str, str]:
+        """Fake host -> loopback address: what a client (or the flow's `route`) needs."""
+        return {DEMO_HOST: self.address}
+
     # -- what it serves ---------------------------------------------------------------------
 
     @property
     def renderer(self) -> Renderer:
-        if self._renderer is None:
-            raise RuntimeError("DemoServer is not started: use it as a context manager")
         return self._renderer
 
     @property
     def base_url(self) -> str:
-        """E.g. `http://127.0.0.1:41234` (no trailing slash)."""
+        """`http://demo.diplowatch.invalid` (no trailing slash), reachable through `route`."""
         return self.renderer.base_url
 
     def feeds(self) -> dict[str, dict[str, Any]]:
@@ -655,4 +668,10 @@ class DemoServer:
         ]
 
 
-__all__ = ["DEFAULT_SAMPLE_DIR", "DemoServer", "load_sample"]
+__all__ = [
+    "DEFAULT_SAMPLE_DIR",
+    "DEMO_HOST",
+    "DEMO_ORIGIN",
+    "DemoServer",
+    "load_sample",
+]

@@ -74,10 +74,13 @@ class _Retryable:
     retry_after: float | None
 
 
-def make_client(settings: FetchSettings) -> httpx.AsyncClient:
+def make_client(
+    settings: FetchSettings, *, mounts: dict[str, httpx.AsyncBaseTransport] | None = None
+) -> httpx.AsyncClient:
     """The one client of a run: timeouts, User-Agent, redirect cap and pool size from settings.
 
     Use it as `async with make_client(settings) as client:` so connections are closed.
+    `mounts` diverts some hosts to other transports (the offline demo's loopback route).
     """
     timeout = settings.timeout
     concurrency = settings.concurrency
@@ -90,6 +93,7 @@ def make_client(settings: FetchSettings) -> httpx.AsyncClient:
             max_connections=concurrency,
             max_keepalive_connections=concurrency,
         ),
+        mounts=mounts,
     )
 
 

@@ -477,10 +477,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    from diplowatch.flows import prefect_setup
-
-    prefect_setup.quiet_logging()
-
     if args.sizes:
         results = []
         for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
@@ -499,7 +495,10 @@ def main(argv: list[str] | None = None) -> int:
     pages = [(p.name, p.read_bytes()) for p in sorted(PAGES.glob("*.htm*"))]
     if args.flagged_share > 0:
         pages += diplomacy_pages(round(len(pages) * args.flagged_share / (1 - args.flagged_share)))
-    result = bench(args, pages)
+    from diplowatch.flows.prefect_runtime import prefect_runtime
+
+    with prefect_runtime():
+        result = bench(args, pages)
     print_result(result)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(asdict(result)))

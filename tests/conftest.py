@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 
-import diplowatch.flows  # noqa: F401  # sets Prefect's environment before any test imports prefect
-
 # the `archive` and `user_config` fixtures of the backfill and reprocess tests
 pytest_plugins = ["tests.backfill_fixtures"]
 
@@ -19,10 +17,13 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
-    """One temporary Prefect server and database for the whole session."""
+    """One temporary Prefect server and database for the whole session, as quiet as the CLI's."""
+    from prefect.settings import temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=60):
+    from diplowatch.flows.prefect_runtime import QUIET
+
+    with temporary_settings(updates=QUIET), prefect_test_harness(server_startup_timeout=60):
         yield
 
 

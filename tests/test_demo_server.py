@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import duckdb
 import feedparser
 import httpx
 import pytest
 import trafilatura
 
-from diplowatch.flows.demo_server import COOKIE_TEXT, FOOTER_NOTICE, DemoServer
+from diplowatch.flows.demo_server import (
+    COOKIE_TEXT,
+    DEMO_ORIGIN,
+    FOOTER_NOTICE,
+    DemoServer,
+)
+from diplowatch.flows.routing import route_mounts
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +34,8 @@ def server() -> Iterator[DemoServer]:
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=10.0) as http:
+def client(server: DemoServer) -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=10.0, mounts=route_mounts(server.route, sync=True)) as http:
         yield http
 
 
@@ -150,14 +163,117 @@ def test_front_page_and_head(server: DemoServer, client: httpx.Client) -> None:
     assert head.status_code == 200 and head.content == b""
 
 
-def test_not_started_has_no_base_url() -> None:
+def test_not_started_has_no_address() -> None:
+    demo = DemoServer()
+    assert demo.base_url == DEMO_ORIGIN  # known at once: it never depends on the port
     with pytest.raises(RuntimeError):
-        _ = DemoServer().base_url
+        _ = demo.route
 
 
 def test_stops_cleanly() -> None:
     with DemoServer() as demo:
-        url = demo.base_url
-        assert httpx.get(url + "/").status_code == 200
+        route = demo.route
+        url = f"http://{demo.address}/"
+        with httpx.Client(mounts=route_mounts(route, sync=True)) as http:
+            assert http.get(demo.base_url + "/").status_code == 200
     with pytest.raises(httpx.TransportError):
-        httpx.get(url + "/", timeout=1.0)
+        httpx.get(url, timeout=1.0)
+
+
+def test_urls_name_the_fake_host_whatever_the_port(server: DemoServer) -> None:
+    assert server.base_url == DEMO_ORIGIN == "http://demo.diplowatch.invalid"
+    with DemoServer() as other:
+        assert other.address != server.address  # both serve at once, each on its own port
+        assert other.feeds() == server.feeds() and other.articles() == server.articles()
+        assert set(other.route) == set(server.route) == {"demo.diplowatch.invalid"}
+
+
+def test_the_fake_host_keeps_its_name_on_the_wire(server: DemoServer) -> None:
+    """The request reaches the loopback port with `Host: demo.diplowatch.invalid`, and the
+    response's URL (the base of relative links, the stored final URL) is the fake one."""
+    url = server.articles()[0]["url"]
+    with httpx.Client(mounts=route_mounts(server.route, sync=True)) as http:
+        response = http.get(url)
+    assert response.status_code == 200
+    assert str(response.url) == url
+    assert response.request.headers["Host"] == "demo.diplowatch.invalid"
+    assert f'<link rel="canonical" href="{url}">' in response.text
+
+
+def test_other_hosts_are_not_routed(server: DemoServer) -> None:
+    mounts = route_mounts(server.route, sync=True)
+    assert list(mounts) == ["all://demo.diplowatch.invalid"]
+    assert route_mounts(None) == {} and route_mounts({}, sync=True) == {}
+
+
+def test_a_taken_port_does_not_matter() -> None:
+    """Whatever holds the port the demo once used (8642), or any other, a demo starts."""
+    with socket.socket() as holder:
+        try:
+            holder.bind(("127.0.0.1", 8642))
+            holder.listen()
+        except OSError:
+            pass  # taken already: all the better
+        with DemoServer() as demo, httpx.Client(mounts=route_mounts(demo.route, sync=True)) as c:
+            assert c.get(demo.base_url + "/").status_code == 200
+
+
+def test_two_servers_serve_at_once() -> None:
+    def fetch_all(_: int) -> list[int]:
+        with DemoServer() as demo, httpx.Client(mounts=route_mounts(demo.route, sync=True)) as c:
+            return [c.get(a["url"]).status_code for a in demo.articles()]
+
+    with ThreadPoolExecutor(2) as pool:
+        for codes in pool.map(fetch_all, range(2)):
+            assert codes and set(codes) == {200}
+
+
+# -- the demo command ----------------------------------------------------------------------------
+
+
+def demo_urls(db: Path) -> list[str]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return [row[0] for row in con.execute("SELECT url FROM articles ORDER BY url").fetchall()]
+
+
+@pytest.mark.slow
+def test_two_demos_at_once_then_a_third_adds_nothing(
+    tmp_path: Path, config_dir: Path, prefect_harness: None
+) -> None:
+    """Two `diplowatch demo` processes at once, each with its own file, both succeed with the
+    same URLs; a demo run again into one of the files adds no row."""
+    from prefect.settings import PREFECT_API_URL
+
+    command = [str(Path(sys.executable).with_name("diplowatch")), "demo", "--config"]
+    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value())}  # the session's server
+    env["PREFECT_LOGGING_LEVEL"] = "WARNING"
+    dbs = [tmp_path / "first.duckdb", tmp_path / "second.duckdb"]
+    children = [
+        subprocess.Popen(
+            [*command, str(config_dir), "--db", str(db)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for db in dbs
+    ]
+    for child in children:
+        out, err = child.communicate(timeout=300)
+        assert child.returncode == 0, err
+        assert "Traceback" not in err
+        assert "Serving the offline sample at http://demo.diplowatch.invalid" in out
+    with DemoServer() as demo:
+        expected = sorted(a["url"] for a in demo.articles())
+    assert demo_urls(dbs[0]) == demo_urls(dbs[1]) == expected
+
+    again = subprocess.run(
+        [*command, str(config_dir), "--db", str(dbs[0])],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr
+    assert "new articles: 0" in again.stdout
+    assert demo_urls(dbs[0]) == expected

@@ -1,7 +1,8 @@
 """The `diplowatch` command. Errors become one clean line here, and only here.
 
 `main` parses, checks everything the command needs (`checks.prepare`), then runs it. Exit status:
-0 done, 1 an error (one line on stderr), 2 a usage mistake, 130 interrupted, 141 output closed.
+0 done, 1 an error (one line on stderr), 2 a usage mistake, 130 interrupted (Ctrl-C), 143
+terminated (SIGTERM), 141 output closed.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ def _quiet_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
+def _finish(status: int) -> int:
+    sys.stdout.flush()  # a closed pipe shows here, inside main, not at interpreter exit
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = BY_NAME[args.command]
@@ -42,17 +48,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         from diplowatch.flows.cli.checks import prepare
 
         prepare(command, args)
-        if command.flow:
-            _set_log_level(args.quiet, args.verbose)
-        status = handler(command.name)(args)
-        sys.stdout.flush()
-        return status
+        if not command.flow:
+            return _finish(handler(command.name)(args))
+        _set_log_level(args.quiet, args.verbose)
+        from diplowatch.flows.prefect_runtime import prefect_runtime
+
+        with prefect_runtime():
+            return _finish(handler(command.name)(args))
     except DiplowatchError as exc:
         print(f"diplowatch: error: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM turned into one by prefect_runtime
+        from diplowatch.flows.prefect_runtime import exit_status
+
         print("diplowatch: interrupted", file=sys.stderr)
-        return 130
+        return exit_status(exc)
     except BrokenPipeError:
         _quiet_stdout()
         return 141

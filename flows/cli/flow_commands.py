@@ -15,7 +15,6 @@ from diplowatch.flows.cli.parser import DEMO_DB
 
 # The sample's articles are dated around the Biden–Putin call it is written about.
 DEMO_RUN_DATE = date(2021, 12, 7)
-DEMO_PORT = 8642
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -41,7 +40,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from diplowatch.storage import queries
 
     db_path = args.db or DEMO_DB
-    with DemoServer(port=DEMO_PORT) as server:
+    with DemoServer() as server:
         print(f"Serving the offline sample at {server.base_url} ({len(server.feeds())} feeds)")
         counts = daily(
             run_date=DEMO_RUN_DATE,
@@ -49,6 +48,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             config_dir=args.config,
             feeds=server.feeds(),
             kind="demo",
+            route=server.route,
         )
     print(counts_line(counts))
     with storage_db.connect(db_path, read_only=True) as con:

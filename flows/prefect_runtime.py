@@ -1,0 +1,243 @@
+"""Prefect as diplowatch's commands run it: quiet settings, a temporary server of our own, signals.
+
+Nothing happens on import: `prefect_runtime()` is entered by the CLI around a command that runs
+a flow (`run`, `demo`, `backfill`, `reprocess`, `serve`), and leaves `os.environ` and logging
+as it found them. `prefect.toml` at the repository root carries the same `QUIET` settings for
+the bare `prefect` command run from there (`prefect deploy`, `prefect deployment ls`).
+
+Why a server of our own: with no `PREFECT_API_URL`, Prefect starts a temporary server as a
+child in our process group, so the terminal's Ctrl-C reaches it too; it dies mid-run and the
+flow then spends minutes retrying its logs against a closed port. Ours runs in its own session,
+outlives the interrupt long enough for the run's last states and logs, and is stopped by us.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from types import FrameType
+from typing import Any
+
+# Keys of Prefect's settings (prefect/settings/models): the same as `prefect.toml`'s tables.
+QUIET: dict[str, bool] = {
+    # the server's and the SDK's anonymous usage reports (the SDK asks the server)
+    "server.analytics_enabled": False,
+    # OS metrics of flow-run subprocesses
+    "telemetry.enable_resource_metrics": False,
+    "cloud.enable_orchestration_telemetry": False,
+    # nobody browses the temporary server
+    "server.ui.enabled": False,
+    "server.ui.show_promotional_content": False,
+}
+
+# Seconds the run's last logs and events get to reach the server before it stops.
+DRAIN_TIMEOUT = 2.0
+
+
+class Interrupted(KeyboardInterrupt):
+    """A command stopped by SIGINT or SIGTERM; its exit status is 128 + the signal's number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def status(self) -> int:
+        return 128 + self.signum
+
+
+def exit_status(exc: KeyboardInterrupt) -> int:
+    """130 after Ctrl-C (SIGINT), 143 after SIGTERM, as a shell reports a process they killed."""
+    return exc.status if isinstance(exc, Interrupted) else 128 + signal.SIGINT
+
+
+@contextmanager
+def prefect_runtime() -> Iterator[None]:
+    """Run the enclosed flow commands with `QUIET` settings and a server safe from Ctrl-C.
+
+    An API configured by the user (`PREFECT_API_URL`, a profile) is used as it is. SIGTERM is
+    turned into `Interrupted`, like Ctrl-C, so a command stops the same way for both.
+    """
+    from prefect.settings import get_current_settings, temporary_settings
+
+    with (
+        _signals(),
+        _interrupts_are_not_crashes(),
+        temporary_settings(updates=QUIET),
+    ):
+        current = get_current_settings()
+        if current.api.url or not current.server.ephemeral.enabled:
+            yield
+            return
+        with _own_server():
+            yield
+
+
+@contextmanager
+def _own_server() -> Iterator[str]:
+    """Prefect's temporary server in its own session, set as the API for every thread."""
+    import prefect.context
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import temporary_settings
+
+    # SubprocessASGIServer hands out one instance per port; Prefect code that wants a temporary
+    # server asks for the default (None) one: ours, registered as it is created
+    previous = SubprocessASGIServer._instances.pop(None, None)
+    server = _session_server()
+    try:
+        with _level("prefect", logging.WARNING):  # "Starting temporary server on …"
+            server.start()
+        with (
+            temporary_settings(updates={"api.url": server.api_url}),
+            # threads Prefect started before (its log and event workers) read the global context
+            prefect.context._temporary_global_settings_context(
+                prefect.context.get_settings_context()
+            ),
+        ):
+            try:
+                yield server.api_url
+            finally:
+                _drain()
+    finally:
+        with _level("prefect", logging.WARNING):  # "Stopping temporary server on …"
+            server.stop()
+        if previous is not None:
+            SubprocessASGIServer._instances[None] = previous
+        else:
+            SubprocessASGIServer._instances.pop(None, None)
+
+
+def _session_server() -> Any:
+    """Prefect's `SubprocessASGIServer`, its process started in a session of its own.
+
+    The command and environment are Prefect's own (prefect/server/api/server.py); only the
+    session differs. Built on call: importing this module must not import Prefect.
+    """
+    import prefect
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import get_current_settings
+
+    class SessionServer(SubprocessASGIServer):
+        def _run_uvicorn_command(self) -> subprocess.Popen[Any]:
+            app = "prefect.server.api.server:create_app"
+            return subprocess.Popen(
+                [
+                    *(sys.executable, "-m", "uvicorn"),
+                    *("--app-dir", str(prefect.__module_path__.parent), "--factory", app),
+                    *("--host", "127.0.0.1", "--port", str(self.port)),
+                    *("--log-level", "error", "--lifespan", "on"),
+                ],
+                env={
+                    **os.environ,
+                    "PREFECT_UI_ENABLED": "0",
+                    "PREFECT__SERVER_EPHEMERAL": "1",
+                    "PREFECT__SERVER_FINAL": "1",
+                    **get_current_settings().to_environment_variables(exclude_unset=True),
+                },
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+
+    return SessionServer()
+
+
+def _drain() -> None:
+    """Send the run's last logs and events while the server is still there to take them."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        with suppress(Exception):
+            worker.drain_all(timeout=DRAIN_TIMEOUT)
+
+
+@contextmanager
+def _level(name: str, level: int) -> Iterator[None]:
+    logger = logging.getLogger(name)
+    before = logger.level
+    logger.setLevel(max(level, logger.getEffectiveLevel()))
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
+
+
+class _DropInterruptCrash(logging.Filter):
+    """Drop Prefect's errors that call a run stopped by Ctrl-C or SIGTERM a crash.
+
+    The user stopped it: the CLI says `diplowatch: interrupted`, and the runs' states (Crashed,
+    with these reasons) and the `runs` row keep the record. Only these exact messages go; a real
+    crash, or a state with any other reason, is still logged.
+    """
+
+    REASONS = (
+        "Execution was aborted by an interrupt signal.",
+        "Execution was aborted by a termination signal.",
+    )
+    MESSAGES = frozenset(
+        [f"Crash detected! {reason}" for reason in REASONS]
+        + [f"Finished in state Crashed({reason!r})" for reason in REASONS]
+    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno != logging.ERROR or record.getMessage() not in self.MESSAGES
+
+
+# The loggers of flow and task runs (prefect/logging/loggers.py): the only ones that say it.
+CRASH_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
+
+
+@contextmanager
+def _interrupts_are_not_crashes() -> Iterator[None]:
+    drop = _DropInterruptCrash()
+    loggers = [logging.getLogger(name) for name in CRASH_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(drop)
+
+
+@contextmanager
+def _signals() -> Iterator[None]:
+    """SIGTERM stops a command as Ctrl-C does, and whoever swallows either, it ends `Interrupted`.
+
+    Both raise `Interrupted` (a KeyboardInterrupt) in the main thread. Prefect
+    reports them its own ways: during a flow run it turns SIGTERM into `TerminationSignal`;
+    `serve` catches both, logs, and returns normally, after its runner has replaced our SIGTERM
+    handler with its own (which then leaves the runner `stopping`).
+    """
+    from prefect.exceptions import TerminationSignal
+    from prefect.runner import Runner
+
+    received: list[int] = []
+    main = threading.current_thread() is threading.main_thread()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        raise Interrupted(signum)
+
+    # SIGINT too: recorded, so that Ctrl-C on `serve` (which returns normally) still ends 130
+    watched = (signal.SIGTERM, signal.SIGINT)
+    before = {signum: signal.signal(signum, on_signal) for signum in watched} if main else {}
+    try:
+        yield
+    except TerminationSignal as exc:
+        raise Interrupted(exc.signal) from None
+    finally:
+        handler = signal.getsignal(signal.SIGTERM)
+        for signum, previous in before.items():
+            signal.signal(signum, previous)
+    runner = getattr(handler, "__self__", None)
+    if isinstance(runner, Runner) and runner.stopping:
+        received.append(signal.SIGTERM)
+    if received:
+        raise Interrupted(received[0])
