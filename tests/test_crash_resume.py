@@ -62,7 +62,15 @@ def test_a_killed_run_is_finished_by_the_next(
         "daily(run_date=date(2021, 12, 7), db=sys.argv[1], config_dir=sys.argv[2], "
         "feeds=json.loads(sys.argv[3]))"
     )
-    env = {**os.environ, "PREFECT_LOGGING_LEVEL": "WARNING"}
+    from prefect.settings import PREFECT_API_URL
+
+    # the harness's server: left to itself the child would start one of its own, which the
+    # SIGKILL below would leave running, orphaned
+    env = {
+        **os.environ,
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_API_URL": PREFECT_API_URL.value(),
+    }
     child = subprocess.Popen(
         [sys.executable, "-c", script, str(db), str(config_dir), json.dumps(feeds)],
         env=env,
