@@ -7,6 +7,7 @@ the exit status or the time to answer is what is checked.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -182,3 +183,31 @@ def test_bash_completion_completes_commands_options_and_choices(tmp_path: Path) 
     assert "--outlet" in complete("backfill", "--o")
     assert complete("claims", "--format", "") == ["table", "csv", "json"]
     assert "--version" in complete("--v")
+
+
+def test_an_unknown_settings_key_is_named_before_any_flow(tmp_path: Path) -> None:
+    config = tmp_path / "my-config"
+    config.mkdir()
+    (config / "settings.toml").write_text("[pipline]\nbatch_size = 10\n", encoding="utf-8")
+    done, _ = _run("run", "--config", str(config), cwd=tmp_path)
+    assert done.returncode == 1
+    (line,) = done.stderr.strip().splitlines()
+    assert "settings.toml" in line and "pipline" in line and "Traceback" not in line
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("flag", "info_lines"), [("-q", False), ("-v", True)])
+def test_quiet_and_verbose_set_the_log_level(tmp_path: Path, flag: str, info_lines: bool) -> None:
+    """A flow command's Prefect log: -q keeps warnings and errors only, -v shows INFO and more."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    done = subprocess.run(
+        [str(DIPLOWATCH), flag, "reprocess", "--db", str(tmp_path / "empty.duckdb")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert ("| INFO" in done.stderr) is info_lines, done.stderr

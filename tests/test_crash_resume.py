@@ -17,6 +17,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from tests.db_probe import stored_now
 from tests.flow_fixtures import ARTICLES, page, rss
 
 pytestmark = pytest.mark.slow
@@ -38,18 +39,6 @@ def serve(httpserver: HTTPServer) -> dict[str, dict[str, str]]:
     for n in range(COUNT):
         httpserver.expect_request(f"/article-{n}.html").respond_with_handler(slow_page)
     return {"crash-test": {"outlet": "Le Quotidien test", "url": httpserver.url_for("/feed.xml")}}
-
-
-def stored_now(db: Path) -> int:
-    """Articles in the file, read between two of the run's writes (it holds the lock briefly)."""
-    if not db.exists():
-        return 0
-    try:
-        with duckdb.connect(str(db), read_only=True) as con:
-            row = con.execute("SELECT count(*) FROM articles").fetchone()
-    except duckdb.Error:  # the run is writing, or the schema is not there yet
-        return 0
-    return row[0] if row else 0
 
 
 def test_a_killed_run_is_finished_by_the_next(

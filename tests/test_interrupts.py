@@ -20,6 +20,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.db_probe import stored_now
+
 pytestmark = pytest.mark.slow
 
 EXIT_WITHIN = 5.0  # seconds after the signal: the contract, not a performance figure
@@ -58,17 +60,6 @@ def interrupt(child: subprocess.Popen[str], signum: int) -> tuple[float, str, st
             os.killpg(child.pid, signal.SIGKILL)
             child.wait()
     return time.monotonic() - sent, out, err
-
-
-def stored_now(db: Path) -> int:
-    if not db.exists():
-        return 0
-    try:
-        with duckdb.connect(str(db), read_only=True) as con:
-            row = con.execute("SELECT count(*) FROM articles").fetchone()
-    except duckdb.Error:  # the run is writing, or the schema is not there yet
-        return 0
-    return row[0] if row else 0
 
 
 def wait_for_first_batch(child: subprocess.Popen[str], db: Path) -> None:
