@@ -28,6 +28,7 @@ lint: $(STAMP) typecheck-tree
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mypy tests scripts
 
 # mypy reads modules from folders named like their packages; the repository keeps `flows/` and
 # the others at the top, so it checks them through a tree of links named as installed.

@@ -18,8 +18,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from diplowatch.errors import ArchiveError
 from diplowatch.extractors.archive import (
-    ArchiveError,
     Snapshot,
     archived_url,
     cdx_query_url,

@@ -248,6 +248,7 @@ def test_transient_or_permanent() -> None:
     from diplowatch.errors import (
         ArchiveError,
         BlockedURLError,
+        DiplowatchError,
         FetchError,
         HTTPStatusError,
         NotAFeedError,
@@ -257,7 +258,12 @@ def test_transient_or_permanent() -> None:
     from diplowatch.flows.backfill import is_transient
 
     u = "http://x/"
-    for exc in (HTTPStatusError(u, 503), HTTPStatusError(u, 429), FetchError(u, "timed out")):
+    transient: tuple[DiplowatchError, ...] = (
+        HTTPStatusError(u, 503),
+        HTTPStatusError(u, 429),
+        FetchError(u, "timed out"),
+    )
+    for exc in transient:
         assert is_transient(exc), exc
     assert is_transient(ArchiveError("CDX answer is not JSON"))
     for exc in (

@@ -23,8 +23,15 @@ pytestmark = pytest.mark.slow
 
 GOLDEN = Path(__file__).parent / "golden" / "claims"
 CASES = sorted(GOLDEN.glob("*.txt"))
-FIELDS = ("speaker", "speaker_actor", "speaker_country", "kind", "cue", "addressee", "source")
-FIELDS += ("content", "direct", "start", "end")
+FIELDS: tuple[str, ...] = (
+    "speaker",
+    "speaker_actor",
+    "speaker_country",
+    "kind",
+    "cue",
+    "addressee",
+)
+FIELDS += ("source", "content", "direct", "start", "end")
 
 
 @pytest.fixture(scope="module")

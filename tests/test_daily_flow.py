@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.slow
 ETAG = '"v1"'
 
 
-def feed_handler(body: bytes):  # type: ignore[no-untyped-def]  # returns a werkzeug handler; tests are not checked strictly
+def feed_handler(body: bytes) -> Callable[[Request], Response]:
     def handle(request: Request) -> Response:
         if request.headers.get("If-None-Match") == ETAG:
             return Response(status=304, headers={"ETag": ETAG})

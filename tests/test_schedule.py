@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from prefect.client.schemas.schedules import CronSchedule
+
 from diplowatch.flows.config import load_config
 from diplowatch.flows.schedule import daily_deployment, daily_schedule
 
@@ -19,6 +21,8 @@ def test_the_deployment_carries_schedule_and_parameters() -> None:
     deployment = daily_deployment(load_config(), "data/x.duckdb", None)
     assert deployment.name == "diplowatch-daily"
     assert deployment.parameters["db"] == "data/x.duckdb"
-    (schedule,) = deployment.schedules
+    assert deployment.schedules is not None and len(deployment.schedules) == 1
+    schedule = deployment.schedules[0]
+    assert isinstance(schedule.schedule, CronSchedule)
     assert schedule.schedule.cron == "30 6 * * *"
     assert schedule.schedule.timezone == "Europe/Paris"
