@@ -333,14 +333,29 @@ _MODELS: dict[str, type[BaseModel]] = {
 }
 
 
+def _check_user_dir(user: Path) -> None:
+    if not user.is_dir():
+        raise ConfigError(
+            f"{user}: configuration directory not found (--config takes a folder holding your "
+            f"own {', '.join(f'{name}.toml' for name in FILES)})"
+        )
+    # a misspelt file name would otherwise be skipped without a word, like a misspelt key
+    unknown = sorted(p.name for p in user.glob("*.toml") if p.stem not in FILES)
+    if unknown:
+        raise ConfigError(
+            f"{user / unknown[0]}: not a diplowatch configuration file "
+            f"(known: {', '.join(f'{name}.toml' for name in FILES)})"
+        )
+
+
 def load_config(user_dir: Path | str | None = None) -> Config:
     """The shipped defaults, overridden by the files found in `user_dir`, validated.
 
     Raises ConfigError (one line: file, key, value, what is wrong) on the first bad file.
     """
     user = Path(user_dir) if user_dir else None
-    if user is not None and not user.is_dir():
-        raise ConfigError(f"{user}: configuration directory not found")
+    if user is not None:
+        _check_user_dir(user)
     raw: dict[str, dict[str, Any]] = {}
     checked: dict[str, BaseModel] = {}
     for name in FILES:

@@ -260,3 +260,12 @@ def test_loading_the_config_imports_no_heavy_library(tmp_path: Path) -> None:
         f"{tmp_path / 'settings.toml'}: schedule.hour = 25: must be at most 23",
         "[]",
     ]
+
+
+def test_a_misspelt_file_name_in_the_user_dir_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "setting.toml").write_text("[fetch]\nretries = 0\n", encoding="utf-8")
+    (tmp_path / "NOTES.md").write_text("not configuration: left alone\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    message = str(caught.value)
+    assert "setting.toml" in message and "settings.toml" in message and "\n" not in message
