@@ -211,3 +211,10 @@ def test_quiet_and_verbose_set_the_log_level(tmp_path: Path, flag: str, info_lin
     )
     assert done.returncode == 0, done.stderr
     assert ("| INFO" in done.stderr) is info_lines, done.stderr
+
+
+def test_quiet_and_verbose_go_before_or_after_a_flow_command() -> None:
+    parse = build_parser().parse_args
+    assert parse(["-q", "demo"]).quiet and parse(["demo", "-q"]).quiet
+    assert parse(["run", "--verbose"]).verbose and not parse(["run"]).quiet
+    assert not parse(["query", "SELECT 1"]).quiet  # read commands log nothing to quiet

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from diplowatch import __version__
 
@@ -249,9 +249,7 @@ def build_parser() -> Parser:
         version=f"%(prog)s {__version__}",
         help="print the version and exit",
     )
-    loud = parser.add_mutually_exclusive_group()
-    loud.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
-    loud.add_argument("-v", "--verbose", action="store_true", help="log debugging detail too")
+    _add_loudness(parser, default=False)
     sub = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", parser_class=Parser
     )
@@ -261,7 +259,18 @@ def build_parser() -> Parser:
         )
         _add_common(command, p)
         _add_options(command.name, p)
+        if command.flow:
+            # after the command too (`diplowatch demo -q`); SUPPRESS keeps a value given before it
+            _add_loudness(p, default=argparse.SUPPRESS)
     return parser
+
+
+def _add_loudness(p: argparse.ArgumentParser, default: Any) -> None:
+    loud = p.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", action="store_true", default=default,
+                      help="log only warnings and errors")  # fmt: skip
+    loud.add_argument("-v", "--verbose", action="store_true", default=default,
+                      help="log debugging detail too")  # fmt: skip
 
 
 def handler(command: str) -> Callable[[argparse.Namespace], int]:
