@@ -21,7 +21,6 @@ from typing import Any, TypeVar
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.exceptions import TerminationSignal
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -33,6 +32,7 @@ from diplowatch.extractors.pipeline import FetchedPage
 from diplowatch.extractors.records import FeedItem, ProcessedArticle
 from diplowatch.flows import http
 from diplowatch.flows.config import Config, Feed, load_config, parse_feeds
+from diplowatch.flows.prefect_runtime import signal_of
 from diplowatch.flows.routing import route_mounts
 from diplowatch.flows.settings import FetchSettings, ScheduleSettings
 from diplowatch.flows.workers import AnalyzerPool, PendingBatch, version_of
@@ -391,7 +391,7 @@ def close_failed(
     it, the row stays `running` (as after a kill) rather than the interrupt turning into a wait
     or into a storage error.
     """
-    interrupted = isinstance(exc, KeyboardInterrupt | TerminationSignal)  # Ctrl-C, SIGTERM
+    interrupted = signal_of(exc) is not None  # Ctrl-C, SIGTERM, however they surfaced
     reason = "interrupted" if interrupted else (str(exc) or type(exc).__name__)
     try:
         with storage_db.session(db_path, wait=2.0 if interrupted else WRITE_WAIT) as con:

@@ -52,6 +52,26 @@ class Interrupted(KeyboardInterrupt):
         return 128 + self.signum
 
 
+def signal_of(exc: BaseException) -> int | None:
+    """The signal that stopped the run, if `exc` is how one surfaced, else None.
+
+    A signal that lands inside an anyio task group (an HTTP connect, say) comes out wrapped in a
+    BaseExceptionGroup; it is still the interrupt, not a crash, if every member is one.
+    """
+    from prefect.exceptions import TerminationSignal
+
+    if isinstance(exc, Interrupted):
+        return exc.signum
+    if isinstance(exc, TerminationSignal):
+        return exc.signal
+    if isinstance(exc, KeyboardInterrupt):
+        return signal.SIGINT
+    if isinstance(exc, BaseExceptionGroup):
+        found = {signal_of(member) for member in exc.exceptions}
+        return found.pop() if len(found) == 1 and None not in found else None
+    return None
+
+
 def exit_status(exc: KeyboardInterrupt) -> int:
     """130 after Ctrl-C (SIGINT), 143 after SIGTERM, as a shell reports a process they killed."""
     return exc.status if isinstance(exc, Interrupted) else 128 + signal.SIGINT
@@ -184,9 +204,23 @@ class _DropInterruptCrash(logging.Filter):
         [f"Crash detected! {reason}" for reason in REASONS]
         + [f"Finished in state Crashed({reason!r})" for reason in REASONS]
     )
+    # A signal that lands inside an anyio task group reaches Prefect as an exception group: its
+    # report is held until the command ends, dropped if a signal ended it, logged if not.
+    GROUPED = "Execution was interrupted by an unexpected exception: BaseExceptionGroup"
+    HELD = (f"Crash detected! {GROUPED}", f"Finished in state Crashed('{GROUPED}")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[logging.LogRecord] = []
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno != logging.ERROR or record.getMessage() not in self.MESSAGES
+        if record.levelno != logging.ERROR:
+            return True
+        message = record.getMessage()
+        if message.startswith(self.HELD):
+            self.held.append(record)
+            return False
+        return message not in self.MESSAGES
 
 
 # The loggers of flow and task runs (prefect/logging/loggers.py): the only ones that say it.
@@ -199,11 +233,18 @@ def _interrupts_are_not_crashes() -> Iterator[None]:
     loggers = [logging.getLogger(name) for name in CRASH_LOGGERS]
     for logger in loggers:
         logger.addFilter(drop)
+    interrupted = False
     try:
         yield
+    except BaseException as exc:
+        interrupted = signal_of(exc) is not None
+        raise
     finally:
         for logger in loggers:
             logger.removeFilter(drop)
+        if not interrupted:  # a real crash: its report is the user's to read
+            for record in drop.held:
+                logging.getLogger(record.name).handle(record)
 
 
 @contextmanager
@@ -230,8 +271,11 @@ def _signals() -> Iterator[None]:
     before = {signum: signal.signal(signum, on_signal) for signum in watched} if main else {}
     try:
         yield
-    except TerminationSignal as exc:
-        raise Interrupted(exc.signal) from None
+    except (TerminationSignal, BaseExceptionGroup) as exc:
+        signum = signal_of(exc)
+        if signum is None:
+            raise
+        raise Interrupted(signum) from None
     finally:
         handler = signal.getsignal(signal.SIGTERM)
         for signum, previous in before.items():
