@@ -48,13 +48,17 @@ class Collect(logging.Handler):
 
 @pytest.fixture
 def flow_run_log() -> Iterator[Collect]:
+    """The flow-run logger's records, and only here: Prefect's API handler is set aside, since
+    these records are written outside any flow run (it refuses those), and nothing propagates."""
     logger = logging.getLogger("prefect.flow_runs")
     handler = Collect()
-    logger.addHandler(handler)
+    saved = logger.handlers[:], logger.propagate
+    logger.handlers[:] = [handler]
+    logger.propagate = False
     try:
         yield handler
     finally:
-        logger.removeHandler(handler)
+        logger.handlers[:], logger.propagate = saved
 
 
 def test_a_grouped_crash_report_is_dropped_when_a_signal_ended_the_command(
