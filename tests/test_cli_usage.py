@@ -18,21 +18,14 @@ import pytest
 from diplowatch import __version__
 from diplowatch.flows.cli import build_parser, main
 from diplowatch.flows.cli.completion import script
-from diplowatch.flows.cli.parser import COMMANDS
+from diplowatch.flows.cli.parser import COMMANDS, subcommands
 
 DIPLOWATCH = Path(sys.executable).with_name("diplowatch")
 
 
-def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return dict(action.choices)
-    raise AssertionError("no subcommands")
-
-
 def test_every_command_and_option_has_help() -> None:
     parser = build_parser()
-    commands = _commands(parser)
+    commands = subcommands(parser)
     assert set(commands) == {c.name for c in COMMANDS}
     missing = [
         f"{name} {action.dest}"
@@ -45,7 +38,7 @@ def test_every_command_and_option_has_help() -> None:
 
 
 def test_db_and_config_only_where_used() -> None:
-    commands = _commands(build_parser())
+    commands = subcommands(build_parser())
     flags = {
         name: {f for a in sub._actions for f in a.option_strings} for name, sub in commands.items()
     }

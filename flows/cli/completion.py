@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import shlex
 
-from diplowatch.flows.cli.parser import build_parser
+from diplowatch.flows.cli.parser import build_parser, subcommands
 
 _FUNCTION = """_diplowatch() {{
     local cur prev command opts
@@ -35,13 +35,6 @@ complete -o default -F _diplowatch diplowatch
 """
 
 
-def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
-    for action in parser._actions:  # argparse keeps its subcommands nowhere public
-        if isinstance(action, argparse._SubParsersAction):
-            return dict(action.choices)
-    return {}
-
-
 def _flags(parser: argparse.ArgumentParser) -> list[str]:
     return [flag for action in parser._actions for flag in action.option_strings]
 
@@ -49,7 +42,7 @@ def _flags(parser: argparse.ArgumentParser) -> list[str]:
 def script(shell: str) -> str:
     """The completion script for `shell` ("bash" or "zsh")."""
     parser = build_parser()
-    commands = _subparsers(parser)
+    commands = subcommands(parser)
     top = [*commands, *_flags(parser)]
     options = [f'        "") opts={shlex.quote(" ".join(top))} ;;']
     choices: list[str] = []

@@ -273,6 +273,14 @@ def _add_loudness(p: argparse.ArgumentParser, default: Any) -> None:
                       help="log debugging detail too")  # fmt: skip
 
 
+def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """Each command's own parser, by name (for the completion script and the help check)."""
+    for action in parser._actions:  # argparse keeps its subcommands nowhere public
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
 def handler(command: str) -> Callable[[argparse.Namespace], int]:
     """The function of a command, imported now that it runs."""
     from importlib import import_module
