@@ -74,7 +74,7 @@ def _reasons(
     reasons = [f"actors: {', '.join(main + [c for c in shown if c not in main]) or 'none'}"]
     reasons.append(f"sides: {', '.join(evidence.present) or 'none'}")
     if evidence.features.get("war_implied"):
-        reasons.append("Ukraine implied: the West's sanctions on Russia after the invasion")
+        reasons.append("Ukraine implied: sanctions on Russia or its unnamed war, after the invasion")
     if evidence.cues:
         top = sorted(evidence.cues, key=lambda c: -evidence.cues[c])[:6]
         reasons.append(f"cues: {', '.join(top)}")

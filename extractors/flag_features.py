@@ -13,12 +13,14 @@ Features (all >= 0; counts go through log1p so that one repeated word is not a s
   `other` theatres; `{side}_adj`: country adjectives ("russe", "occidentaux");
   `{side}_acts`: the side is named by an actor that can act (a person, "Kiev", "le Kremlin"),
   not only as a place ("en Ukraine");
-* `{category}_{title,lead,body}`: the terms of each `[terms.<category>]` table;
+* `{category}_top` (title and lead) and `{category}_body`: the terms of each
+  `[terms.<category>]` table; `for_title`, `against_title`: the title's terms by their kind;
 * structure: which pairs of sides are present in the head (title + `head_chars`), whether the
   war is the topic (Ukraine present, or the war named without it: "russo-ukrainien", "la guerre"),
   how many sides act, the share of the "for" categories among all terms in the head and over the
   page, how many distinct "for" terms the head holds, whether the article comes after the
-  invasion, the West's sanctions on Russia (with the war implied after the invasion), and two
+  invasion, the West's sanctions on Russia (with the war implied after the invasion), the West
+  and Russia on security guarantees or on ending a war (where Ukraine may go unnamed), and two
   products with "the war is the topic and someone acts on it".
 
 Which way each feature pushes, and how much, is not decided here: `scripts/fit_flag.py` fits it.
@@ -36,11 +38,13 @@ from typing import Any
 
 from diplowatch.extractors.actors import ActorIndex, normalize, phrase_key, trie_pattern
 
-__all__ = ["Evidence", "compile_settings", "extract_features", "feature_names"]
+__all__ = ["NAMED_CATEGORIES", "Evidence", "compile_settings", "extract_features", "feature_names"]
 
 SIDES = ("West", "RUS", "UKR")
 _SIDE_KEYS = {"West": "west", "RUS": "rus", "UKR": "ukr", "other": "other"}
 _REGIONS = ("title", "lead", "body")
+# the term categories the structure features read by name (flag.toml must have them)
+NAMED_CATEGORIES = ("sanctions", "security", "peace", "war", "conflict")
 _PARAGRAPH = re.compile(r"\n\s*\n|\n")
 STRUCTURE = (
     "pair_west_rus",
@@ -54,6 +58,8 @@ STRUCTURE = (
     "distinct_for_head",
     "after_invasion",
     "sanctions_west_rus",
+    "security_west_rus",
+    "peace_west_rus",
     "war_implied",
     "for_x_core",
     "share_x_core",
@@ -107,8 +113,8 @@ def feature_names(categories: Iterable[str]) -> tuple[str, ...]:
     names = [f"{_SIDE_KEYS[s]}_{r}" for s in (*SIDES, "other") for r in _REGIONS]
     names += [f"{_SIDE_KEYS[s]}_adj" for s in (*SIDES, "other")]
     names += [f"{_SIDE_KEYS[s]}_acts" for s in SIDES]
-    names += [f"{c}_{r}" for c in categories for r in _REGIONS]
-    return (*names, *STRUCTURE)
+    names += [f"{c}_{r}" for c in categories for r in ("top", "body")]
+    return (*names, "for_title", "against_title", *STRUCTURE)
 
 
 def compile_settings(settings: dict[str, Any]) -> _Compiled:
@@ -222,6 +228,7 @@ def extract_features(
     text = _drop_skipped_lines(text, compiled.skip)
     half = float(settings["body_half_chars"])
     tally = _Tally(_lead_end(text, settings), int(settings["head_chars"]), half)
+    kinds = {c: settings["terms"][c]["kind"] for c in compiled.categories}
     acting: set[str] = set()
     codes: dict[str, float] = defaultdict(float)
     title_names: list[str] = []
@@ -255,6 +262,10 @@ def extract_features(
                             tally.head[_SIDE_KEYS[side] + "_adj_head"] += 1.0
                     continue
                 tally.add(category, at)
+                if at is None or at < tally.lead_end:
+                    tally.raw[f"{category}_top"] += 1.0
+                if at is None:
+                    tally.raw[kinds[category] + "_title"] += 1.0
                 labels[category][label.lower()] += 1.0
                 if category in compiled.for_categories and (at is None or at < tally.head_end):
                     distinct_head.add(label.lower())
@@ -283,21 +294,25 @@ def _assemble(
         features[f"{_SIDE_KEYS[side]}_acts"] = 1.0
     head = tally.head
     present = [s for s in SIDES if head[_SIDE_KEYS[s]] + head[_SIDE_KEYS[s] + "_adj_head"] > 0]
-    war_named = "war" in compiled.categories and head["war"] > 0
+    war_named = head["war"] > 0
     since = settings["invasion"]
     start = since if isinstance(since, date) else date.fromisoformat(str(since))
     after = published is not None and published >= start
-    sanctions = (
-        "sanctions" in compiled.categories
-        and tally.whole["sanctions"] > 0
-        and "West" in acting
-        and "RUS" in present
-    )
-    implied = sanctions and after and "UKR" not in present
+    sanctions = tally.whole["sanctions"] > 0 and "West" in acting and "RUS" in present
+    # Washington and Moscou on guarantees, NATO's enlargement or ending a war: Ukraine may go
+    # unnamed ("des garanties de sécurité", "un sommet pour mettre fin à la guerre")
+    west_rus = {"West", "RUS"} <= set(present) and bool(acting & {"West", "RUS"})
+    # after the invasion, the West's sanctions on Russia, or "sa guerre" with Russia acting, are
+    # about the war in Ukraine even where the article never names it
+    unnamed_war = head["conflict"] > 0 and bool(acting & {"West", "RUS"}) and "RUS" in present
+    # ...unless the head names another theatre (Moldova, Georgia, Iran): the measures are its
+    other_head = head["other"] + head["other_adj_head"]
+    implied = after and "UKR" not in present and (sanctions or unnamed_war) and not other_head
     war_topic = "UKR" in present or war_named or implied
     core = war_topic and bool(acting & {"West", "RUS"})
     fors = sorted(compiled.for_categories)
-    against_cats = [c for c in compiled.categories if c not in compiled.for_categories]
+    kinds = {c: settings["terms"][c]["kind"] for c in compiled.categories}
+    against_cats = [c for c in compiled.categories if kinds[c] == "against"]
     for_head = sum(head[c] for c in fors)
     against_head = sum(head[c] for c in against_cats) + head["other"]
     for_all = sum(tally.whole[c] for c in fors)
@@ -315,6 +330,8 @@ def _assemble(
         distinct_for_head=math.log1p(len(distinct_head)),
         after_invasion=float(after),
         sanctions_west_rus=float(sanctions),
+        security_west_rus=float(west_rus and head["security"] > 0),
+        peace_west_rus=float(west_rus and head["peace"] > 0),
         war_implied=float(implied),
         for_x_core=math.log1p(for_head) * core,
         share_x_core=share_head * core,

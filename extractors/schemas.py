@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from diplowatch.extractors.flag_features import feature_names
+from diplowatch.extractors.flag_features import NAMED_CATEGORIES, feature_names
 
 __all__ = ["RULE_ORDER", "ActorsFile", "FlagFile", "LexiconFile"]
 
@@ -268,6 +268,9 @@ class FlagFile(BaseModel):
     def _weights_name_features(self) -> FlagFile:
         # a weight for a feature that does not exist (misspelt, or a category since removed) would
         # be silently ignored; a feature without a weight would be a silent zero: refit instead
+        absent = [c for c in NAMED_CATEGORIES if c not in self.terms]
+        if absent:
+            raise ValueError(f"terms: missing [terms.{absent[0]}] (the features read it by name)")
         names = feature_names(self.terms)
         unknown = sorted(set(self.model.weights) - set(names))
         if unknown:
