@@ -29,11 +29,15 @@ TOP_AGAINST = 3  # and against it
 _MAIN = ("USA", "RUS", "UKR", "NATO", "EU")
 
 
-def probability(features: dict[str, float], model: dict[str, Any]) -> tuple[float, list[tuple[str, float]]]:
+def probability(
+    features: dict[str, float], model: dict[str, Any]
+) -> tuple[float, list[tuple[str, float]]]:
     """sigmoid(intercept + w·x) and the non-zero contributions w_i x_i, by feature name."""
     weights: dict[str, float] = model["weights"]
     contributions = [
-        (name, weights[name] * value) for name, value in features.items() if value and weights.get(name)
+        (name, weights[name] * value)
+        for name, value in features.items()
+        if value and weights.get(name)
     ]
     z = float(model["intercept"]) + sum(c for _, c in contributions)
     # a stable sigmoid for either sign of z
@@ -58,10 +62,14 @@ def flag_article(
     score, contributions = probability(evidence.features, model)
     threshold = float(model["threshold"])
     ranked_for = sorted((c for c in contributions if c[1] > 0), key=lambda c: -c[1])[:TOP_FOR]
-    ranked_against = sorted((c for c in contributions if c[1] < 0), key=lambda c: c[1])[:TOP_AGAINST]
+    ranked_against = sorted((c for c in contributions if c[1] < 0), key=lambda c: c[1])[
+        :TOP_AGAINST
+    ]
     kept = tuple((name, round(value, 4)) for name, value in (*ranked_for, *ranked_against))
     reasons = _reasons(evidence, kept, score, threshold)
-    return Flag(relevant=score >= threshold, score=round(score, 4), reasons=reasons, contributions=kept)
+    return Flag(
+        relevant=score >= threshold, score=round(score, 4), reasons=reasons, contributions=kept
+    )
 
 
 def _reasons(
@@ -74,16 +82,16 @@ def _reasons(
     reasons = [f"actors: {', '.join(main + [c for c in shown if c not in main]) or 'none'}"]
     reasons.append(f"sides: {', '.join(evidence.present) or 'none'}")
     if evidence.features.get("war_implied"):
-        reasons.append("Ukraine implied: sanctions on Russia or its unnamed war, after the invasion")
+        reasons.append(
+            "Ukraine implied: sanctions on Russia or its unnamed war, after the invasion"
+        )
     if evidence.cues:
         top = sorted(evidence.cues, key=lambda c: -evidence.cues[c])[:6]
         reasons.append(f"cues: {', '.join(top)}")
     if evidence.title_names:
         reasons.append(f"title: {', '.join(evidence.title_names[:6])}")
     if evidence.against:
-        reasons.append(
-            "against: " + ", ".join(f"{k} {v:.1f}" for k, v in evidence.against.items())
-        )
+        reasons.append("against: " + ", ".join(f"{k} {v:.1f}" for k, v in evidence.against.items()))
     pushes = [f"{name} {value:+.2f}" for name, value in kept]
     if pushes:
         reasons.append("contributions: " + ", ".join(pushes))

@@ -75,7 +75,7 @@ class _Compiled:
     stems: dict[str, list[tuple[str, str]]]
     max_stem: int
     categories: tuple[str, ...]
-    for_categories: frozenset[str]
+    kinds: dict[str, str]  # category -> "for" | "against" | "topic"
     side_of_code: dict[str, str]
     other_codes: frozenset[str]
     skip: re.Pattern[str] | None  # lines that belong to other articles ("Lire aussi : ...")
@@ -154,7 +154,7 @@ def compile_settings(settings: dict[str, Any]) -> _Compiled:
         stems=dict(stems),
         max_stem=max((len(s) for s in stems), default=0),
         categories=categories,
-        for_categories=frozenset(c for c in categories if terms[c]["kind"] == "for"),
+        kinds={c: str(terms[c]["kind"]) for c in categories},
         side_of_code={code: side for side in SIDES for code in settings["sides"][side]},
         other_codes=frozenset(settings["other"]["codes"]),
         skip=skip,
@@ -228,7 +228,6 @@ def extract_features(
     text = _drop_skipped_lines(text, compiled.skip)
     half = float(settings["body_half_chars"])
     tally = _Tally(_lead_end(text, settings), int(settings["head_chars"]), half)
-    kinds = {c: settings["terms"][c]["kind"] for c in compiled.categories}
     acting: set[str] = set()
     codes: dict[str, float] = defaultdict(float)
     title_names: list[str] = []
@@ -246,30 +245,45 @@ def extract_features(
                 continue
             tally.add(_SIDE_KEYS[side or "other"], at)
             # "en Ukraine" is a place; "Kiev", "le Kremlin", "Lavrov" act
-            if side and (mention.how != "name" or (mention.actor and mention.actor.kind != "country")):
+            if side and (
+                mention.how != "name" or (mention.actor and mention.actor.kind != "country")
+            ):
                 acting.add(side)
             if in_title:
                 label = mention.actor.name if mention.actor else mention.text
                 if label not in title_names:
                     title_names.append(label)
-        for match in compiled.regex.finditer(normalize(part)):
-            at = None if in_title else match.start()
-            for category, label in compiled.lookup(phrase_key(match.group())):
-                if category.startswith("adj:"):
-                    for side in category[4:].split("+"):
-                        tally.add(f"{_SIDE_KEYS[side]}_adj", at)
-                        if at is None or at < tally.head_end:
-                            tally.head[_SIDE_KEYS[side] + "_adj_head"] += 1.0
-                    continue
-                tally.add(category, at)
-                if at is None or at < tally.lead_end:
-                    tally.raw[f"{category}_top"] += 1.0
-                if at is None:
-                    tally.raw[kinds[category] + "_title"] += 1.0
-                labels[category][label.lower()] += 1.0
-                if category in compiled.for_categories and (at is None or at < tally.head_end):
-                    distinct_head.add(label.lower())
+        _count_terms(compiled, tally, part, in_title, labels, distinct_head)
     return _assemble(compiled, tally, acting, codes, title_names, labels, distinct_head, published)
+
+
+def _count_terms(
+    compiled: _Compiled,
+    tally: _Tally,
+    part: str,
+    in_title: bool,
+    labels: dict[str, dict[str, float]],
+    distinct_head: set[str],
+) -> None:
+    """The term pass over the title or the text: adjectives to sides, terms to categories."""
+    kinds = compiled.kinds
+    for match in compiled.regex.finditer(normalize(part)):
+        at = None if in_title else match.start()
+        for category, label in compiled.lookup(phrase_key(match.group())):
+            if category.startswith("adj:"):
+                for side in category[4:].split("+"):
+                    tally.add(f"{_SIDE_KEYS[side]}_adj", at)
+                    if at is None or at < tally.head_end:
+                        tally.head[_SIDE_KEYS[side] + "_adj_head"] += 1.0
+                continue
+            tally.add(category, at)
+            if at is None or at < tally.lead_end:
+                tally.raw[f"{category}_top"] += 1.0
+            if at is None:
+                tally.raw[kinds[category] + "_title"] += 1.0
+            labels[category][label.lower()] += 1.0
+            if kinds[category] == "for" and (at is None or at < tally.head_end):
+                distinct_head.add(label.lower())
 
 
 def _assemble(
@@ -310,8 +324,8 @@ def _assemble(
     implied = after and "UKR" not in present and (sanctions or unnamed_war) and not other_head
     war_topic = "UKR" in present or war_named or implied
     core = war_topic and bool(acting & {"West", "RUS"})
-    fors = sorted(compiled.for_categories)
-    kinds = {c: settings["terms"][c]["kind"] for c in compiled.categories}
+    fors = [c for c in compiled.categories if compiled.kinds[c] == "for"]
+    kinds = compiled.kinds
     against_cats = [c for c in compiled.categories if kinds[c] == "against"]
     for_head = sum(head[c] for c in fors)
     against_head = sum(head[c] for c in against_cats) + head["other"]

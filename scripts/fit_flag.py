@@ -74,13 +74,27 @@ def _date(value: Any) -> date | None:
 def ours() -> Iterator[Text]:
     for name in ("dev", "heldout", "fresh", "unseen", "missed"):
         for d in _jsonl(DEVSET / f"{name}.jsonl"):
-            yield Text(name, name, d["id"], d.get("title"), d["text"], _date(d.get("published")),
-                       bool(d["relevant"]))
+            yield Text(
+                name,
+                name,
+                d["id"],
+                d.get("title"),
+                d["text"],
+                _date(d.get("published")),
+                bool(d["relevant"]),
+            )
     for folder in sorted(DEVSET.glob("claims*/")):
         relevant = {g["id"]: bool(g["relevant"]) for g in _jsonl(folder / "gold.jsonl")}
         for d in _jsonl(folder / "docs.jsonl"):
-            yield Text(folder.name, folder.name, d["id"], d.get("title"), d["text"],
-                       _date(d.get("published")), relevant[d["id"]])
+            yield Text(
+                folder.name,
+                folder.name,
+                d["id"],
+                d.get("title"),
+                d["text"],
+                _date(d.get("published")),
+                relevant[d["id"]],
+            )
 
 
 def corpus() -> Iterator[Text]:
@@ -89,23 +103,41 @@ def corpus() -> Iterator[Text]:
         path = CORPUS / "pages" / label["file"]
         article = extract_article(path.read_bytes(), url=f"https://corpus.invalid/{path.name}")
         outlet = label["file"].split("_", 1)[0]
-        yield Text("corpus pages", f"outlet:{outlet}", label["file"], article.title, article.text,
-                   article.published, bool(label["relevant"]))
+        yield Text(
+            "corpus pages",
+            f"outlet:{outlet}",
+            label["file"],
+            article.title,
+            article.text,
+            article.published,
+            bool(label["relevant"]),
+        )
     items = {(r["file"], r["link"]): r for r in labels if r["kind"] == "feed_item"}
     for name in sorted({file for file, _ in items}):
         path = CORPUS / "feeds" / name
         try:
-            parsed = parse_feed(path.read_bytes(), feed_id=path.stem, outlet="corpus",
-                                url=f"https://x.invalid/{name}")
+            parsed = parse_feed(
+                path.read_bytes(),
+                feed_id=path.stem,
+                outlet="corpus",
+                url=f"https://x.invalid/{name}",
+            )
         except NotAFeedError:
             continue
         outlet = name.split("_", 1)[0]
         for item in parsed:
-            label = items.pop((name, item.url), None)
-            if label is not None:
+            found = items.pop((name, item.url), None)
+            if found is not None:
                 published = item.published.date() if item.published else None
-                yield Text("corpus feed items", f"outlet:{outlet}", item.url, item.title,
-                           item.summary or "", published, bool(label["relevant"]))
+                yield Text(
+                    "corpus feed items",
+                    f"outlet:{outlet}",
+                    item.url,
+                    item.title,
+                    item.summary or "",
+                    published,
+                    bool(label["relevant"]),
+                )
     if items:
         raise SystemExit(f"labelled feed items no longer found: {sorted(items)[:3]}")
 
@@ -116,8 +148,15 @@ def real_dev() -> Iterator[Text]:
     for d in _jsonl(REAL_DEV / "docs.jsonl"):
         host = urlsplit(urls[d["id"]]).hostname or "unknown"
         outlet = host.removeprefix("www.").split(".")[0]
-        yield Text("real-dev", f"outlet:{outlet}", d["id"], d.get("title"), d["text"],
-                   _date(d.get("published")), relevant[d["id"]])
+        yield Text(
+            "real-dev",
+            f"outlet:{outlet}",
+            d["id"],
+            d.get("title"),
+            d["text"],
+            _date(d.get("published")),
+            relevant[d["id"]],
+        )
 
 
 def load_texts() -> list[Text]:
@@ -174,8 +213,9 @@ def fit_all(x: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, float]:
     return w, b
 
 
-def model_block(names: tuple[str, ...], w: np.ndarray, b: float, threshold: float,
-                notes: list[str]) -> str:
+def model_block(
+    names: tuple[str, ...], w: np.ndarray, b: float, threshold: float, notes: list[str]
+) -> str:
     lines = [
         f"{MARKER} (make fit-flag); everything below this line is",
         "# rewritten by it, so edit the lists above and refit rather than editing these numbers.",
@@ -220,8 +260,10 @@ def main() -> int:
     x = np.array([[r.features[n] for n in names] for r in rows])
     y = np.array([t.relevant for t in texts])
     groups = np.array([t.group for t in texts])
-    print(f"{len(texts)} texts ({int(y.sum())} relevant), {len(set(groups))} sources, "
-          f"{len(names)} features")
+    print(
+        f"{len(texts)} texts ({int(y.sum())} relevant), {len(set(groups))} sources, "
+        f"{len(names)} features"
+    )
 
     runs = []
     for c in C_GRID:
@@ -234,21 +276,28 @@ def main() -> int:
     top = max(f1 for f1, _, _ in runs)
     _, c, p = next(run for run in runs if run[0] >= top - args.slack / 2)
     threshold, _ = choose_threshold(y, p, args.slack)
-    notes = [f"fitted on {len(texts)} texts ({int(y.sum())} relevant) from {len(set(groups))} "
-             f"sources, C = {c}; cross-validated by source ({FOLDS} folds), at this threshold:"]
+    notes = [
+        f"fitted on {len(texts)} texts ({int(y.sum())} relevant) from {len(set(groups))} "
+        f"sources, C = {c}; cross-validated by source ({FOLDS} folds), at this threshold:"
+    ]
     sets = [s for s in dict.fromkeys(t.set for t in texts)]
     for name in [*sets, "all"]:
         mask = np.array([name in ("all", t.set) for t in texts])
         prec, rec, f1 = f1_at(y[mask], p[mask], threshold)
-        wrong = [t.id for t, m, pp in zip(texts, mask, p, strict=True)
-                 if m and (pp >= threshold) != t.relevant]
-        line = (f"  {name}: {int(mask.sum())} texts, {int(y[mask].sum())} relevant: "
-                f"P {prec:.3f} R {rec:.3f} F1 {f1:.3f}")
+        wrong = [
+            t.id
+            for t, m, pp in zip(texts, mask, p, strict=True)
+            if m and (pp >= threshold) != t.relevant
+        ]
+        line = (
+            f"  {name}: {int(mask.sum())} texts, {int(y[mask].sum())} relevant: "
+            f"P {prec:.3f} R {rec:.3f} F1 {f1:.3f}"
+        )
         print(line + f"  wrong: {wrong[:8]}")
         notes.append(line)
     w, b = fit_all(x, y, c)
-    top = sorted(zip(names, w, strict=True), key=lambda nv: -abs(nv[1]))[:12]
-    print("largest weights: " + ", ".join(f"{n} {v:+.2f}" for n, v in top))
+    largest = sorted(zip(names, w, strict=True), key=lambda nv: -abs(nv[1]))[:12]
+    print("largest weights: " + ", ".join(f"{n} {v:+.2f}" for n, v in largest))
     if args.dry_run:
         return 0
     rewrite_model(model_block(names, w, b, threshold, notes))
