@@ -136,7 +136,7 @@ def corpus() -> Iterator[Text]:
                     item.title,
                     item.summary or "",
                     published,
-                    bool(label["relevant"]),
+                    bool(found["relevant"]),
                 )
     if items:
         raise SystemExit(f"labelled feed items no longer found: {sorted(items)[:3]}")
@@ -246,6 +246,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dry-run", action="store_true", help="print the figures, write nothing")
     ap.add_argument("--slack", type=float, default=0.01, help="F1 given up for recall")
+    ap.add_argument("--show", metavar="SET", action="append", default=[],
+                    help="print each text of SET with its cross-validated probability")
     args = ap.parse_args()
 
     settings = tomllib.loads(FLAG_TOML.read_text(encoding="utf-8"))
@@ -295,6 +297,10 @@ def main() -> int:
         )
         print(line + f"  wrong: {wrong[:8]}")
         notes.append(line)
+    for t, pp in zip(texts, p, strict=True):
+        if t.set in args.show:
+            mark = "ok " if (pp >= threshold) == t.relevant else "BAD"
+            print(f"  {mark} {t.set} {t.id[:60]} relevant={t.relevant} cv p={pp:.3f}")
     w, b = fit_all(x, y, c)
     largest = sorted(zip(names, w, strict=True), key=lambda nv: -abs(nv[1]))[:12]
     print("largest weights: " + ", ".join(f"{n} {v:+.2f}" for n, v in largest))
