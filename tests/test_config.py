@@ -155,9 +155,18 @@ def test_several_problems_are_counted(tmp_path: Path) -> None:
             '[claims.speakers]\nanaphora_window = "4"\n',
             'claims.speakers.anaphora_window: expected an integer, got "4"',
         ),
-        ("flag.toml", 'threshold = "high"\n', 'threshold: expected a number, got "high"'),
-        ("flag.toml", "threshold = 1.5\n", "threshold = 1.5: must be at most 1"),
-        ("flag.toml", "[gate]\none_sid = 0.2\n", "gate.one_sid: unknown key"),
+        (
+            "flag.toml",
+            '[model]\nthreshold = "high"\n',
+            'model.threshold: expected a number, got "high"',
+        ),
+        ("flag.toml", "[model]\nthreshold = 1.5\n", "model.threshold = 1.5: must be at most 1"),
+        ("flag.toml", "[model]\nthreshol = 0.2\n", "model.threshol: unknown key"),
+        (
+            "flag.toml",
+            "[model.weights]\nukr_titel = 0.2\n",
+            "model.weights.ukr_titel: unknown feature",
+        ),
         ("feeds.toml", '[feeds.x]\noutlet = "X"\nurl = 5\n', "feeds.x.url: expected a string"),
         ("feeds.toml", "[feeds.lemonde-une]\nenabled = 1\n", "feeds.lemonde-une.enabled: expected"),
         (
