@@ -207,7 +207,11 @@ def out_of_fold(x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float) -> n
 def fit_all(x: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, float]:
     """Weights and intercept on the raw features: standardisation folded in."""
     mean, sd = x.mean(axis=0), x.std(axis=0) + 1e-9
-    model = _model(c).fit((x - mean) / sd, y)
+    return fold(_model(c).fit((x - mean) / sd, y), mean, sd)
+
+
+def fold(model: LogisticRegression, mean: np.ndarray, sd: np.ndarray) -> tuple[np.ndarray, float]:
+    """w·((x - mean) / sd) + b  ==  (w / sd)·x + (b - sum(w mean / sd))."""
     w = model.coef_[0] / sd
     b = float(model.intercept_[0] - np.sum(model.coef_[0] * mean / sd))
     return w, b
@@ -233,21 +237,27 @@ def model_block(
     return "\n".join(lines) + "\n"
 
 
-def rewrite_model(block: str) -> None:
-    text = FLAG_TOML.read_text(encoding="utf-8")
+def rewrite_model(block: str, path: Path = FLAG_TOML) -> None:
+    """Replace what follows the MARKER line of flag.toml with `block`; the rest is kept."""
+    text = path.read_text(encoding="utf-8")
     at = text.find(MARKER)
     if at < 0:
-        raise SystemExit(f"{FLAG_TOML}: no line starting {MARKER!r} to rewrite below")
-    FLAG_TOML.write_text(text[:at] + block, encoding="utf-8")
-    tomllib.loads(FLAG_TOML.read_text(encoding="utf-8"))  # still valid TOML
+        raise SystemExit(f"{path}: no line starting {MARKER!r} to rewrite below")
+    path.write_text(text[:at] + block, encoding="utf-8")
+    tomllib.loads(path.read_text(encoding="utf-8"))  # still valid TOML
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dry-run", action="store_true", help="print the figures, write nothing")
     ap.add_argument("--slack", type=float, default=0.01, help="F1 given up for recall")
-    ap.add_argument("--show", metavar="SET", action="append", default=[],
-                    help="print each text of SET with its cross-validated probability")
+    ap.add_argument(
+        "--show",
+        metavar="SET",
+        action="append",
+        default=[],
+        help="print each text of SET with its cross-validated probability",
+    )
     args = ap.parse_args()
 
     settings = tomllib.loads(FLAG_TOML.read_text(encoding="utf-8"))
