@@ -81,6 +81,16 @@ class _Compiled:
     skip: re.Pattern[str] | None  # lines that belong to other articles ("Lire aussi : ...")
     names: tuple[str, ...]
     settings: dict[str, Any] = field(repr=False)
+    memo: dict[str, list[tuple[str, str]]] = field(default_factory=dict, repr=False)
+
+    def hits(self, matched: str) -> list[tuple[str, str]]:
+        """The (category, label) pairs of a matched span, memoised: the same words recur."""
+        found = self.memo.get(matched)
+        if found is None:
+            found = self.lookup(phrase_key(matched))
+            if len(self.memo) < 100_000:  # bounded by the vocabulary; a cap all the same
+                self.memo[matched] = found
+        return found
 
     def lookup(self, key: str) -> list[tuple[str, str]]:
         hit = self.exact.get(key)
@@ -175,20 +185,23 @@ def _lead_end(text: str, settings: dict[str, Any]) -> int:
     return chars
 
 
-def _drop_skipped_lines(text: str, skip: re.Pattern[str] | None) -> str:
-    """Blank out the lines that point to other articles, keeping every offset."""
+def _drop_skipped_lines(text: str, skip: re.Pattern[str] | None) -> tuple[str, str]:
+    """Blank out the lines that point to other articles, keeping every offset; and its
+    normalised form."""
+    norm = normalize(text)
     if skip is None:
-        return text
-    spans = [m.span() for m in skip.finditer(normalize(text))]
+        return text, norm
+    spans = [m.span() for m in skip.finditer(norm)]
     if not spans:
-        return text
+        return text, norm
     parts, last = [], 0
     for start, end in spans:
         parts.append(text[last:start])
         parts.append(" " * (end - start))
         last = end
     parts.append(text[last:])
-    return "".join(parts)
+    blanked = "".join(parts)
+    return blanked, normalize(blanked)
 
 
 class _Tally:
@@ -225,7 +238,7 @@ def extract_features(
     """The named features of one article (see the module's docstring)."""
     compiled = compile_settings(settings)
     title = title or ""
-    text = _drop_skipped_lines(text, compiled.skip)
+    text, norm_text = _drop_skipped_lines(text, compiled.skip)
     half = float(settings["body_half_chars"])
     tally = _Tally(_lead_end(text, settings), int(settings["head_chars"]), half)
     acting: set[str] = set()
@@ -233,7 +246,7 @@ def extract_features(
     title_names: list[str] = []
     labels: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     distinct_head: set[str] = set()
-    for part, in_title in ((title, True), (text, False)):
+    for part, norm, in_title in ((title, normalize(title), True), (text, norm_text, False)):
         for mention in actors.find(part, published):
             at = None if in_title else mention.start
             code = mention.country or (mention.actor.country if mention.actor else None)
@@ -253,23 +266,24 @@ def extract_features(
                 label = mention.actor.name if mention.actor else mention.text
                 if label not in title_names:
                     title_names.append(label)
-        _count_terms(compiled, tally, part, in_title, labels, distinct_head)
+        _count_terms(compiled, tally, norm, in_title, labels, distinct_head)
     return _assemble(compiled, tally, acting, codes, title_names, labels, distinct_head, published)
 
 
 def _count_terms(
     compiled: _Compiled,
     tally: _Tally,
-    part: str,
+    norm: str,
     in_title: bool,
     labels: dict[str, dict[str, float]],
     distinct_head: set[str],
 ) -> None:
-    """The term pass over the title or the text: adjectives to sides, terms to categories."""
+    """The term pass over the (normalised) title or text: adjectives to sides, terms to
+    categories."""
     kinds = compiled.kinds
-    for match in compiled.regex.finditer(normalize(part)):
+    for match in compiled.regex.finditer(norm):
         at = None if in_title else match.start()
-        for category, label in compiled.lookup(phrase_key(match.group())):
+        for category, label in compiled.hits(match.group()):
             if category.startswith("adj:"):
                 for side in category[4:].split("+"):
                     tally.add(f"{_SIDE_KEYS[side]}_adj", at)
