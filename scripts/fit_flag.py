@@ -294,7 +294,8 @@ def main() -> int:
     threshold, _ = choose_threshold(y, p, args.slack)
     notes = [
         f"fitted on {len(texts)} texts ({int(y.sum())} relevant) from {len(set(groups))} "
-        f"sources, C = {c}; cross-validated by source ({FOLDS} folds), at this threshold:"
+        f"sources, C = {c};",
+        f"cross-validated by source ({FOLDS} folds), at this threshold:",
     ]
     sets = [s for s in dict.fromkeys(t.set for t in texts)]
     for name in [*sets, "all"]:
