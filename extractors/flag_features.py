@@ -213,7 +213,8 @@ class _Tally:
         self.head: dict[str, float] = defaultdict(float)  # title + head_chars
         self.whole: dict[str, float] = defaultdict(float)
 
-    def add(self, name: str, at: int | None, amount: float = 1.0) -> None:
+    def add(self, name: str, at: int | None) -> None:
+        """One hit of `name` at offset `at` of the text (None: in the title)."""
         if at is None:
             region, w = "title", 1.0
         elif at < self.lead_end:
@@ -221,10 +222,10 @@ class _Tally:
         else:
             # far down a long page (live blog entries, related stories) counts less
             region, w = "body", self.half / (self.half + at - self.lead_end)
-        self.raw[f"{name}_{region}"] += amount * w
-        self.whole[name] += amount * w
+        self.raw[f"{name}_{region}"] += w
+        self.whole[name] += w
         if at is None or at < self.head_end:
-            self.head[name] += amount
+            self.head[name] += 1.0
 
 
 def extract_features(
