@@ -34,11 +34,9 @@ def probability(
 ) -> tuple[float, list[tuple[str, float]]]:
     """sigmoid(intercept + w·x) and the non-zero contributions w_i x_i, by feature name."""
     weights: dict[str, float] = model["weights"]
-    contributions = [
-        (name, weights[name] * value)
-        for name, value in features.items()
-        if value and weights.get(name)
-    ]
+    # every feature has its weight (FlagFile checks it): a KeyError here is a bad settings dict
+    contributions = [(name, weights[name] * value) for name, value in features.items() if value]
+    contributions = [(name, c) for name, c in contributions if c]
     z = float(model["intercept"]) + sum(c for _, c in contributions)
     # a stable sigmoid for either sign of z
     score = 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
