@@ -115,7 +115,12 @@ def test_refresh_writes_events_and_a_rerun_changes_nothing(tmp_path: Path) -> No
         assert [row[5] for row in events if row[0] == event_id(US.url)] == [[US.url, RU.url]]
         assert len(events) == 2  # the unflagged story is in no event
         call = next(row for row in events if row[0] == event_id(US.url))
-        assert call[1:5] == (US.title, datetime(2022, 2, 12), datetime(2022, 2, 12), '["RUS", "USA"]')
+        assert call[1:5] == (
+            US.title,
+            datetime(2022, 2, 12),
+            datetime(2022, 2, 12),
+            '["RUS", "USA"]',
+        )
         derived.refresh(con, [US.url, RU.url, OTHER.url], copies, params)
         assert _events(con) == events
         # a reprocess unflags the Russian account: it leaves the event
