@@ -117,7 +117,25 @@ def readouts(
             readout = events[row[0]] = Readout(
                 row[0], row[1], row[2], row[3], _codes(row[4]), int(row[5])
             )
-        claim = ReadoutClaim(side_of(row[8]), *row[6:17], int(row[17]), *row[18:21], int(row[21]))
+        claim = ReadoutClaim(
+            side=side_of(row[8]),
+            speaker=row[6],
+            speaker_actor=row[7],
+            speaker_country=row[8],
+            kind=row[9],
+            cue=row[10],
+            source=row[11],
+            content=row[12],
+            sentence=row[13],
+            start=row[14],
+            end=row[15],
+            url=row[16],
+            idx=int(row[17]),
+            outlet=row[18],
+            title=row[19],
+            published=row[20],
+            copies=int(row[21]),
+        )
         readout.sides.setdefault(claim.side, []).append(claim)
     return [r for r in events.values() if len(r.speaking_sides) >= min_sides]
 

@@ -78,7 +78,8 @@ def test_thresholds_leave_a_margin_on_the_fixtures() -> None:
     """The figures behind [copies] min_containment (printed with -s)."""
     expected = json.loads((GOLDEN / "expected.json").read_text(encoding="utf-8"))
     sets = {d.url: shingles(d.text) for d in _docs()}
-    same, other = [], []
+    same: list[float] = []
+    other: list[float] = []
     for a, b in itertools.combinations(sets, 2):
         if min(len(sets[a]), len(sets[b])) < PARAMS.min_shingles:
             continue

@@ -75,7 +75,7 @@ def test_too_far_apart_or_no_common_country_stays_apart() -> None:
 def test_copies_of_one_dispatch_are_one_unit() -> None:
     copy = EventDoc("https://z.example/copy", US.when, "Autre titre", US.text, US.countries, US.url)
     events = group_events([copy, US, OTHER], EventParams())
-    assert [e.urls for e in events][0] == [US.url, copy.url]
+    assert events[0].urls == [US.url, copy.url]
 
 
 def _store(con: duckdb.DuckDBPyConnection, doc: EventDoc, relevant: bool = True) -> None:

@@ -7,6 +7,7 @@ two countries.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -43,11 +44,11 @@ def _claim(
 
 
 @pytest.fixture
-def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     with session(tmp_path / "db.duckdb") as connection:
         connection.execute(
-            "INSERT INTO events VALUES (?, 'Un appel', '2022-03-01', '2022-03-02', '[\"RUS\", \"USA\"]')",
-            [EV],
+            "INSERT INTO events VALUES (?, 'Un appel', '2022-03-01', '2022-03-02', ?)",
+            [EV, '["RUS", "USA"]'],
         )
         # a dispatch and its reprint (one copy group), and the other side's account
         _article(connection, "https://agence.example/us", "https://agence.example/us", 1)
