@@ -120,7 +120,17 @@ def test_the_demo_folds_a_reprint_and_tells_one_call_from_both_sides(
 
     db = tmp_path / "demo.duckdb"
     assert main(["demo", "--db", str(db), "-q"]) == 0
+    derived_state = (
+        "SELECT (SELECT list((url, copy_group) ORDER BY url) FROM articles),"
+        " (SELECT list(e ORDER BY event_id) FROM events e),"
+        " (SELECT list(x ORDER BY event_id, url) FROM event_articles x)"
+    )
     with duckdb.connect(str(db), read_only=True) as con:
+        before = con.execute(derived_state).fetchone()
+    # reprocess refreshes copies and events over what it rewrote: the same groups, the same ids
+    assert main(["reprocess", "--db", str(db), "-q"]) == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute(derived_state).fetchone() == before
         row = con.execute("SELECT count(DISTINCT copy_group), count(*) FROM articles").fetchone()
         assert row is not None and row[0] < row[1]
         reprints = con.execute(
