@@ -470,7 +470,12 @@ def diplomacy_pages(count: int) -> list[tuple[str, bytes]]:
 
     with DemoServer() as server:
         stories = [a for a in server.articles() if a["diplomacy"]]
-        rendered = [(a["slug"] + ".html", httpx.get(a["url"]).content) for a in stories]
+        # the sample's origin is a fake host (`.invalid`): fetch through its loopback address
+        loopback = f"http://{server.address}"
+        rendered = [
+            (a["slug"] + ".html", httpx.get(a["url"].replace(server.base_url, loopback)).content)
+            for a in stories
+        ]
     return [rendered[i % len(rendered)] for i in range(count)]
 
 
