@@ -89,6 +89,13 @@ def test_thresholds_leave_a_margin_on_the_fixtures() -> None:
     assert max(other) <= PARAMS.min_containment - 0.3
 
 
+def test_the_shipped_settings_are_the_measured_thresholds() -> None:
+    from diplowatch.flows.config import load_config
+    from diplowatch.flows.derived import params_of
+
+    assert params_of(load_config(None)) == (CopyParams(), EventParams())
+
+
 def test_short_texts_are_never_copies() -> None:
     brief = shingles("Aucun accord n'a été annoncé à Genève, a-t-on appris de source diplomatique.")
     assert not is_copy(brief, brief, PARAMS)
