@@ -90,6 +90,11 @@ def group_of(con: duckdb.DuckDBPyConnection, alias: str = "a") -> str:
     return f"{alias}.url"
 
 
+def first_copy_order(con: duckdb.DuckDBPyConnection, alias: str = "a") -> str:
+    """ORDER BY of a copy group's articles: the group's own URL (its earliest copy) first."""
+    return f"{alias}.url = {group_of(con, alias)} DESC, {alias}.published, {alias}.url"
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -169,6 +174,7 @@ def claims(
     if kind:
         where.append("c.kind = ?")
         params.append(kind)
+    first_copy = first_copy_order(con)
     same = (
         f"{group_of(con)}, coalesce(c.speaker_actor, c.speaker), c.kind,"
         " lower(regexp_replace(coalesce(c.content, c.sentence), '\\W+', ' ', 'g'))"
@@ -179,7 +185,7 @@ def claims(
         f" a.title, c.url, c.idx + 1 AS claim, count(*) OVER (PARTITION BY {same}) AS copies"
         " FROM claims c JOIN articles a USING (url)"
         + (" WHERE " + " AND ".join(where) if where else "")
-        + f" QUALIFY row_number() OVER (PARTITION BY {same} ORDER BY a.published, c.url) = 1"
+        + f" QUALIFY row_number() OVER (PARTITION BY {same} ORDER BY {first_copy}) = 1"
         " ORDER BY a.published DESC NULLS LAST, c.url, c.idx" + _limit(limit)
     )
     return stream(con, sql, params, check=False)
@@ -194,13 +200,13 @@ def flagged(
 ) -> Stream:
     """Flagged stories newest first, one per copy group: the earliest copy, and every outlet."""
     where, params = _window("a.published", since, until)
-    group = group_of(con)
+    group, first_copy = group_of(con), first_copy_order(con)
     sql = (
         "SELECT a.published, a.outlet, a.title, f.score, f.reasons, a.url,"
         " count(*) OVER w AS copies, list(DISTINCT a.outlet) OVER w AS outlets"
         " FROM flags f JOIN articles a USING (url)"
         " WHERE " + " AND ".join(["f.relevant", *where]) + f" WINDOW w AS (PARTITION BY {group})"
-        f" QUALIFY row_number() OVER (PARTITION BY {group} ORDER BY a.published, a.url) = 1"
+        f" QUALIFY row_number() OVER (PARTITION BY {group} ORDER BY {first_copy}) = 1"
         " ORDER BY a.published DESC NULLS LAST, f.score DESC, a.url" + _limit(limit)
     )
     columns, rows = stream(con, sql, params, check=False)

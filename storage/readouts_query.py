@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from diplowatch.storage.export import group_of, has_column
+from diplowatch.storage.export import first_copy_order, group_of, has_column
 
 SIDES = ("USA", "RUS", "UKR", "others")
 
@@ -118,7 +118,7 @@ def readouts(
         " FROM events e JOIN event_articles ea USING (event_id)"
         " JOIN claims c ON c.url = ea.url JOIN articles a ON a.url = c.url"
         " WHERE " + " AND ".join(where) + f" QUALIFY row_number() OVER (PARTITION BY {same}"
-        " ORDER BY a.published, c.url, c.idx) = 1"
+        f" ORDER BY {first_copy_order(con)}, c.idx) = 1"
         " ORDER BY e.first_seen, 1, a.published, c.url, c.idx",
         params,
     ).fetchall()

@@ -56,24 +56,31 @@ def check_country(command: str, code: str, index: ActorIndex, actors: dict[str, 
     usage_error(command, f"--country: unknown code {code!r} (codes: {', '.join(codes)})")
 
 
-def _actor_names(index: ActorIndex) -> list[str]:
-    return [actor.name for actor in index.actors]
+def _spellings(actors: dict[str, Any]) -> dict[str, str]:
+    """Every spelling of actors.toml (name, names, surnames, aliases) -> its canonical name."""
+    keys: dict[str, str] = {}
+    for table in actors.get("actor", []):
+        name = str(table.get("name", ""))
+        for phrase in [name, *(str(p) for f in ("names", "surnames", "aliases")
+                               for p in table.get(f, []))]:  # fmt: skip
+            keys.setdefault(phrase_key(phrase), name)
+    return keys
 
 
-def check_actor(command: str, name: str, index: ActorIndex) -> str:
+def check_actor(command: str, name: str, index: ActorIndex, actors: dict[str, Any]) -> str:
     found = index.actor(name)
     if found is None:
         # a role ("le président russe") names no one without a date: its current holder
         found = index.holder(name, None)
     if found is not None:
         return found.name
-    names = _actor_names(index)
-    keys = {phrase_key(n): n for n in names}
-    close = difflib.get_close_matches(phrase_key(name), list(keys), n=3, cutoff=0.6)
+    keys = _spellings(actors)
+    close = difflib.get_close_matches(phrase_key(name), list(keys), n=6, cutoff=0.6)
+    suggestions = list(dict.fromkeys(keys[k] for k in close))[:3]
     hint = (
-        "did you mean " + " or ".join(repr(keys[k]) for k in close) + "?"
-        if close
-        else f"known actors: {', '.join(names)}"
+        "did you mean " + " or ".join(map(repr, suggestions)) + "?"
+        if suggestions
+        else f"known actors: {', '.join(a.name for a in index.actors)}"
     )
     usage_error(command, f"--actor: no actor {name!r} in actors.toml ({hint})")
 
@@ -89,7 +96,7 @@ def check_filters(command: str, args: argparse.Namespace) -> None:
         if country:
             args.country = check_country(command, country, index, cfg.actors)
         if actor:
-            args.actor = check_actor(command, actor, index)
+            args.actor = check_actor(command, actor, index, cfg.actors)
 
 
 def _check_out(command: str, out: str) -> None:

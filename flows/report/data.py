@@ -93,7 +93,8 @@ def _claims(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> li
         " c.speaker, c.speaker_actor, c.speaker_country, c.kind, c.cue, c.source,"
         f" coalesce(c.content, c.sentence), count(*) OVER (PARTITION BY {same})"
         " FROM claims c JOIN fa USING (url)"
-        f" QUALIFY row_number() OVER (PARTITION BY {same} ORDER BY fa.published, c.url) = 1"
+        f" QUALIFY row_number() OVER (PARTITION BY {same}"
+        " ORDER BY fa.url = fa.grp DESC, fa.published, c.url, c.idx) = 1"
         " ORDER BY fa.published DESC NULLS LAST, c.url, c.idx",
         params,
     ).fetchall()
