@@ -61,6 +61,22 @@ CLAIM_TABLE_COLUMNS = ("published", "speaker", "speaker_country", "kind", "conte
 #: Shorter headers for a table that people read (csv and json keep the contract's names).
 TABLE_HEADERS = {"speaker_country": "country"}
 
+
+def claims_for_people(
+    columns: list[str], rows: Iterator[tuple[Any, ...]], *, terminal: bool
+) -> Stream:
+    """The claims' table columns: on a terminal the URL goes under the content, where it wraps
+    with it instead of taking a column of its own."""
+    keep = [columns.index(c) for c in CLAIM_TABLE_COLUMNS]
+    headers = [TABLE_HEADERS.get(columns[i], columns[i]) for i in keep]
+    if not terminal:
+        return headers, (tuple(r[i] for i in keep) for r in rows)
+    content, url, claim = (columns.index(c) for c in ("content", "url", "claim"))
+    return headers[:-2], (
+        (*(r[i] for i in keep[:-3]), f"{r[content]}\n↳ {r[url]} (claim {r[claim]})") for r in rows
+    )
+
+
 FORMATS = ("parquet", "csv", "xlsx")
 _BATCH = 500
 XLSX_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header

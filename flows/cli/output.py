@@ -46,14 +46,15 @@ def verbatim(value: Any) -> str:
     return str(value)
 
 
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
 def _cell(value: Any, width: int | None = None) -> str:
     """A value on one line of a plain table: whitespace collapsed, cut at `width` if given."""
-    text = (
-        ""
-        if value is None
-        else (", ".join(map(str, value)) if isinstance(value, list) else str(value))
-    )
-    text = " ".join(text.split())
+    text = " ".join(_cell_text(value).split())
     if width is not None and len(text) > width:
         text = text[: width - 1] + "…"
     return text
@@ -112,13 +113,20 @@ def _rich_table(
     from rich.table import Table
 
     console = Console(file=out, width=terminal_width(), force_terminal=True, highlight=False)
-    cells = [[_cell(v) for v in row] for row in rows]
-    longest = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    # line breaks are kept inside a cell (a claim's URL under its content), other runs of
+    # whitespace folded
+    cells = [
+        ["\n".join(_cell(line) for line in _cell_text(v).split("\n")) for v in row] for row in rows
+    ]
+    longest = [
+        max([len(c)] + [len(line) for r in cells for line in r[i].split("\n")])
+        for i, c in enumerate(columns)
+    ]
     # only when the table is too wide do the long columns share what the short ones leave
     expand = sum(longest) + 2 * len(columns) > console.width
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=expand)
     for name, size in zip(columns, longest, strict=True):
-        ratio = (wide.get(name, 1 if size > 24 else None)) if expand else None
+        ratio = (wide.get(name, 1 if size > 12 else None)) if expand else None
         table.add_column(name, overflow="fold", ratio=ratio, no_wrap=ratio is None and expand)
     for row in cells:
         table.add_row(*row)
@@ -127,7 +135,16 @@ def _rich_table(
 
 
 #: Columns whose text is long, and their share of a terminal's width when the table is too wide.
-WIDE_COLUMNS = {"content": 4, "title": 3, "sentence": 4, "text": 4, "reasons": 3, "url": 2}
+WIDE_COLUMNS = {
+    "content": 4,
+    "title": 3,
+    "sentence": 4,
+    "text": 4,
+    "reasons": 3,
+    "url": 2,
+    "speaker": 2,
+    "outlets": 2,
+}
 
 
 def print_rows(

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from diplowatch.errors import InputError
-from diplowatch.flows.cli.output import print_rows, prog
+from diplowatch.flows.cli.output import is_terminal, print_rows, prog
 
 
 def _read_docs(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
@@ -104,9 +104,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
             limit=args.limit,
         )
         if args.format == "table":
-            keep = [cols.index(c) for c in export.CLAIM_TABLE_COLUMNS]
-            rows = (tuple(r[i] for i in keep) for r in rows)
-            cols = [export.TABLE_HEADERS.get(cols[i], cols[i]) for i in keep]
+            cols, rows = export.claims_for_people(cols, rows, terminal=is_terminal(sys.stdout))
         print_rows(cols, rows, args.format, sys.stdout, excel=args.excel)
     return 0
 
