@@ -46,7 +46,7 @@ class EventParams:
     """The settings `[events]`."""
 
     window_days: int = 3
-    min_similarity: float = 0.2
+    min_similarity: float = 0.3
 
 
 @dataclass(frozen=True, slots=True)
