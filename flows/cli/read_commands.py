@@ -180,7 +180,9 @@ def demo_report(db: str) -> None:
     print(f"\nReport: {stats.line()}")
     if events:
         print(f"\nWhat each side said of one event (all of them: {prog()} readouts --db {db}):")
-        print_readouts(events[:1], "table", sys.stdout)
+        # the event where most sides speak: the one that shows what the command is for
+        shown = max(events, key=lambda ev: (len(ev.sides()), len(ev.claims)))
+        print_readouts([shown], "table", sys.stdout)
 
 
 def con_path(args: argparse.Namespace) -> str:
