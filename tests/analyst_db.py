@@ -52,7 +52,7 @@ def _claims(url: str, text: str) -> list[tuple[object, ...]]:
              "Le président ukrainien a réclamé des sanctions « préventives » contre Moscou."),
         ]  # fmt: skip
     actors = {"USA": "Joe Biden", "RUS": "Kremlin", "UKR": "Volodymyr Zelensky"}
-    out = []
+    out: list[tuple[object, ...]] = []
     for idx, (speaker, country, kind, cue, content, sentence) in enumerate(rows):
         _, start, end = _sentence(text, sentence)
         out.append(
