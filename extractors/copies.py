@@ -52,7 +52,7 @@ class CopyParams:
     lsh_threshold: float = 0.2
     min_containment: float = 0.5
     min_shingles: int = 40
-    window_days: int = 7
+    window_days: int = 3
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,7 +74,7 @@ class Event:
 @dataclass(slots=True)
 class _Open:
     docs: list[EventDoc]
-    centroid: Counter[str]
+    centroid: dict[str, float]
     countries: set[str]
     last_seen: datetime
     norm: float = field(default=0.0)
@@ -144,7 +144,7 @@ def group_events(docs: Iterable[EventDoc], params: EventParams) -> list[Event]:
             if score >= params.min_similarity and (best is None or score > best[0]):
                 best = (score, index)
         if best is None:
-            events.append(_Open([], Counter(), set(), head.when))
+            events.append(_Open([], {}, set(), head.when))
             target = events[-1]
         else:
             target = events[best[1]]
@@ -152,7 +152,7 @@ def group_events(docs: Iterable[EventDoc], params: EventParams) -> list[Event]:
         target.countries |= countries
         target.last_seen = max(target.last_seen, *(d.when for d in unit))
         for term, value in vec.items():
-            target.centroid[term] += value
+            target.centroid[term] = target.centroid.get(term, 0.0) + value
         target.norm = math.sqrt(sum(v * v for v in target.centroid.values()))
     return [_finish(event) for event in events]
 

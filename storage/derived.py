@@ -89,12 +89,12 @@ def refresh_copies(
             [low, high, sorted(core)],
         )
         # the other members of the ring's groups, wherever their dates: a merge may move the key
-        groups = sorted({row[3] for row in ring_rows if row[3]})
+        ring_groups = sorted({row[3] for row in ring_rows if row[3]})
         seen = core | {row[0] for row in ring_rows}
         ring_rows += [
             row
             for row in _rows(
-                con, meta_sql + " WHERE copy_group IN (SELECT unnest(?::TEXT[]))", [groups]
+                con, meta_sql + " WHERE copy_group IN (SELECT unnest(?::TEXT[]))", [ring_groups]
             )
             if row[0] not in seen
         ]

@@ -78,7 +78,8 @@ def test_thresholds_leave_a_margin_on_the_fixtures() -> None:
     """The figures behind [copies] min_containment (printed with -s)."""
     expected = json.loads((GOLDEN / "expected.json").read_text(encoding="utf-8"))
     sets = {d.url: shingles(d.text) for d in _docs()}
-    same, other = [], []
+    same: list[float] = []
+    other: list[float] = []
     for a, b in itertools.combinations(sets, 2):
         if min(len(sets[a]), len(sets[b])) < PARAMS.min_shingles:
             continue
@@ -86,6 +87,13 @@ def test_thresholds_leave_a_margin_on_the_fixtures() -> None:
     print(f"copies: containment {min(same):.3f}..{max(same):.3f}; others at most {max(other):.3f}")
     assert min(same) >= PARAMS.min_containment + 0.15
     assert max(other) <= PARAMS.min_containment - 0.3
+
+
+def test_the_shipped_settings_are_the_measured_thresholds() -> None:
+    from diplowatch.flows.config import load_config
+    from diplowatch.flows.derived import params_of
+
+    assert params_of(load_config(None)) == (CopyParams(), EventParams())
 
 
 def test_short_texts_are_never_copies() -> None:

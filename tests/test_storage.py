@@ -646,6 +646,9 @@ def test_iter_stored_pages_chunks_and_window(
         "flagged": 0,
         "claims": 0,
         "runs": 1,
+        "copy_groups": 6,
+        "claims_once": 0,
+        "events": 0,
     }
 
 
@@ -817,6 +820,9 @@ def test_flagged_stories_and_summary(con: duckdb.DuckDBPyConnection) -> None:
         "flagged": 2,
         "claims": 4,
         "runs": 1,
+        "copy_groups": 3,
+        "claims_once": 4,
+        "events": 0,
     }
 
 
