@@ -24,6 +24,7 @@ import duckdb
 
 from diplowatch.errors import InputError, QueryError, StorageError
 from diplowatch.storage.queries import check_read_only
+from diplowatch.storage.readouts import SIDES, Readout, ReadoutClaim
 
 Stream = tuple[list[str], Iterator[tuple[Any, ...]]]
 
@@ -109,6 +110,22 @@ def group_of(con: duckdb.DuckDBPyConnection, alias: str = "a") -> str:
 def first_copy_order(con: duckdb.DuckDBPyConnection, alias: str = "a") -> str:
     """ORDER BY of a copy group's articles: the group's own URL (its earliest copy) first."""
     return f"{alias}.url = {group_of(con, alias)} DESC, {alias}.published, {alias}.url"
+
+
+def has_events(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the file has the events tables (a read-only open of an older file does not)."""
+    return has_column(con, "events", "event_id") and has_column(con, "event_articles", "url")
+
+
+def event_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
+    if not has_events(con):
+        return []
+    return [str(r[0]) for r in con.execute("SELECT event_id FROM events ORDER BY 1").fetchall()]
+
+
+def sides_in_order(readout: Readout) -> dict[str, list[ReadoutClaim]]:
+    """A readout's claims by side, USA, RUS, UKR, others: only the sides that spoke."""
+    return {side: readout.sides[side] for side in SIDES if readout.sides.get(side)}
 
 
 def _first_line(exc: BaseException) -> str:

@@ -120,7 +120,8 @@ def cmd_flagged(args: argparse.Namespace) -> int:
 
 def cmd_readouts(args: argparse.Namespace) -> int:
     from diplowatch.flows.cli.views import print_readouts
-    from diplowatch.storage.readouts_query import event_ids, has_events, readouts
+    from diplowatch.storage.export import event_ids, has_events
+    from diplowatch.storage.readouts import readouts
 
     with _read_only(args) as con:
         if not has_events(con):
@@ -128,7 +129,7 @@ def cmd_readouts(args: argparse.Namespace) -> int:
                 f"{con_path(args)}: no events table yet (a database written before events: "
                 "`diplowatch reprocess` brings it up to date)"
             )
-        events = readouts(con, event=args.event, since=args.since, until=args.until)
+        events = readouts(con, event_id=args.event, since=args.since, until=args.until)
         if args.event is not None and not events and args.event not in event_ids(con):
             known = event_ids(con)
             raise InputError(
@@ -171,17 +172,18 @@ def demo_report(db: str) -> None:
     """The end of `diplowatch demo`: the report beside the database, and one event's readouts."""
     from diplowatch.flows.cli.views import print_readouts
     from diplowatch.flows.report import write_report
-    from diplowatch.storage.readouts_query import readouts
+    from diplowatch.storage.export import has_events
+    from diplowatch.storage.readouts import readouts
 
     out = Path(db).with_name(Path(db).stem + "-report.html")
     with _read_only(argparse.Namespace(db=db)) as con:
         stats = write_report(con, out)
-        events = readouts(con)
+        events = readouts(con) if has_events(con) else []
     print(f"\nReport: {stats.line()}")
     if events:
         print(f"\nWhat each side said of one event (all of them: {prog()} readouts --db {db}):")
         # the event where most sides speak: the one that shows what the command is for
-        shown = max(events, key=lambda ev: (len(ev.sides()), len(ev.claims)))
+        shown = max(events, key=lambda ev: (len(ev.speaking_sides), ev.articles))
         print_readouts([shown], "table", sys.stdout)
 
 

@@ -13,7 +13,8 @@ from typing import TextIO
 from diplowatch.errors import InputError
 from diplowatch.flows.cli.output import is_terminal, print_rows, terminal_width
 from diplowatch.storage.articles_read import StoredArticle, StoredClaim, sentence_span
-from diplowatch.storage.readouts_query import Event, ReadoutClaim
+from diplowatch.storage.export import sides_in_order
+from diplowatch.storage.readouts import Readout, ReadoutClaim
 
 READOUT_COLUMNS = (
     "event_id",
@@ -48,10 +49,10 @@ def _claim_fields(c: ReadoutClaim) -> tuple[object, ...]:
     )
 
 
-def _event_json(ev: Event) -> dict[str, object]:
+def _event_json(ev: Readout) -> dict[str, object]:
     sides = {
         side: [dict(zip(READOUT_COLUMNS[2:], _claim_fields(c), strict=True)) for c in claims]
-        for side, claims in ev.sides().items()
+        for side, claims in sides_in_order(ev).items()
     }
     return {
         "event_id": ev.event_id,
@@ -63,7 +64,7 @@ def _event_json(ev: Event) -> dict[str, object]:
     }
 
 
-def _when(ev: Event) -> str:
+def _when(ev: Readout) -> str:
     first, last = str(ev.first_seen or "")[:10], str(ev.last_seen or "")[:10]
     return first if first == last else f"{first} – {last}"
 
@@ -78,13 +79,13 @@ def _claim_text(c: ReadoutClaim) -> str:
     return "\n".join(lines)
 
 
-def _rich_event(ev: Event, out: TextIO) -> None:
+def _rich_event(ev: Readout, out: TextIO) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table
 
     console = Console(file=out, width=terminal_width(), force_terminal=True, highlight=False)
-    sides = ev.sides()
+    sides = sides_in_order(ev)
     console.rule(f"[bold]{ev.event_id}[/bold] {ev.title} ({_when(ev)})", style="dim")
     table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False)
     for side in sides:
@@ -94,9 +95,9 @@ def _rich_event(ev: Event, out: TextIO) -> None:
     console.print(table)
 
 
-def _plain_event(ev: Event, out: TextIO) -> None:
+def _plain_event(ev: Readout, out: TextIO) -> None:
     out.write(f"== {ev.event_id}: {ev.title} ({_when(ev)})\n")
-    for side, claims in ev.sides().items():
+    for side, claims in sides_in_order(ev).items():
         out.write(f"  {side}:\n")
         for c in claims:
             for i, line in enumerate(_claim_text(c).splitlines()):
@@ -104,7 +105,9 @@ def _plain_event(ev: Event, out: TextIO) -> None:
     out.write("\n")
 
 
-def print_readouts(events: Sequence[Event], fmt: str, out: TextIO, *, excel: bool = False) -> None:
+def print_readouts(
+    events: Sequence[Readout], fmt: str, out: TextIO, *, excel: bool = False
+) -> None:
     """Each event's claims by side: a table for people, json (one event a line) or csv."""
     if fmt == "json":
         for ev in events:
@@ -114,7 +117,7 @@ def print_readouts(events: Sequence[Event], fmt: str, out: TextIO, *, excel: boo
         rows = (
             (ev.event_id, ev.title, *_claim_fields(c))
             for ev in events
-            for claims in ev.sides().values()
+            for claims in sides_in_order(ev).values()
             for c in claims
         )
         print_rows(READOUT_COLUMNS, rows, "csv", out, excel=excel)

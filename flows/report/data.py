@@ -14,8 +14,8 @@ from typing import Any
 import duckdb
 
 from diplowatch.storage.articles_read import StoredArticle, load_articles
-from diplowatch.storage.export import group_of
-from diplowatch.storage.readouts_query import Event, has_events, readouts
+from diplowatch.storage.export import group_of, has_events
+from diplowatch.storage.readouts import Readout, readouts
 
 SIDE_ORDER = ("USA", "RUS", "UKR", "others", "unknown")
 _WEEKLY_AFTER = 62  # days: a longer range is charted by week
@@ -54,7 +54,7 @@ class ReportData:
     stories: int = 0  # their copy groups: the stories once wire copies are folded
     claims: list[Claim] = field(default_factory=list)
     outlets: list[OutletCount] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
+    events: list[Readout] = field(default_factory=list)
     events_total: int = 0
     has_events: bool = False
     articles_shown: list[StoredArticle] = field(default_factory=list)
@@ -133,7 +133,8 @@ def collect(
         data.events_total = int(row[0]) if row else 0
     shown = list(
         dict.fromkeys(
-            [c.url for c in data.claims] + [c.url for ev in data.events for c in ev.claims]
+            [c.url for c in data.claims]
+            + [c.url for ev in data.events for side in ev.sides.values() for c in side]
         )
     )
     data.articles_shown = load_articles(con, shown)

@@ -18,7 +18,8 @@ from diplowatch import __version__
 from diplowatch.flows.report.charts import SIDE_COLORS, palette, stacked_bars, stacked_columns
 from diplowatch.flows.report.data import Claim, ReportData, over_time, top_speakers
 from diplowatch.storage.articles_read import StoredArticle, sentence_span
-from diplowatch.storage.readouts_query import Event, ReadoutClaim
+from diplowatch.storage.export import sides_in_order
+from diplowatch.storage.readouts import Readout, ReadoutClaim
 
 _HERE = files("diplowatch.flows.report")
 
@@ -70,8 +71,8 @@ def _readout_cell(c: ReadoutClaim, anchors: Anchors, kinds: dict[str, str]) -> s
     )
 
 
-def _event(ev: Event, anchors: Anchors, kinds: dict[str, str]) -> str:
-    sides = ev.sides()
+def _event(ev: Readout, anchors: Anchors, kinds: dict[str, str]) -> str:
+    sides = sides_in_order(ev)
     head = "".join(f"<th>{_side(s)}</th>" for s in sides)
     rows = "".join(
         "<tr>"
