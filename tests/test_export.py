@@ -154,3 +154,31 @@ def test_flagged_folds_wire_copies(db: Path, capsys: pytest.CaptureFixture[str])
     assert [r["url"] for r in rows] == [analyst_db.KYIV, analyst_db.CALL]
     call = rows[1]
     assert call["copies"] == 2 and call["outlets"] == ["L'Autre Journal", "Le Quotidien"]
+
+
+def test_read_command_mistakes_are_one_line(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "missing" / "r.html"
+    assert main(["report", "--db", str(db), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"no folder {out.parent}" in err and len(err.splitlines()) == 1
+    with pytest.raises(SystemExit) as exit_:
+        main(["readouts", "--db", str(db), "--event", "e1", "--since", "2021-12-01"])
+    assert exit_.value.code == 2
+    assert "do not go together" in capsys.readouterr().err
+
+
+def test_report_folds_wire_copies(db: Path, tmp_path: Path) -> None:
+    from diplowatch.flows.report import write_report
+    from diplowatch.storage import db as storage_db
+
+    out = tmp_path / "r.html"
+    with storage_db.session(db, read_only=True) as con:
+        stats = write_report(con, out)
+    # 3 flagged articles, one a reprint: 2 stories; 8 stored claims, the reprint's 3 folded
+    assert (stats.articles, stats.stories, stats.claims, stats.events) == (3, 2, 5, 1)
+    html = out.read_text(encoding="utf-8")
+    assert "L&#x27;Autre Journal" in html  # the reprinting outlet, drawn as a wire copy
+    assert html.count('<article class=text id="a') == 2  # the reprint's text is not repeated
+    assert '<mark id="a1-c' in html and "Le Kremlin a démenti" in html
