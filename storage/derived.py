@@ -80,6 +80,7 @@ def refresh_copies(
     core = {row[0] for row in core_rows}
     days = [row[1] for row in core_rows if row[1] is not None]
     ring_rows: list[tuple[Any, ...]] = []
+    compared = core
     if days:
         low = min(days) - timedelta(days=params.window_days)
         high = max(days) + timedelta(days=params.window_days)
@@ -89,8 +90,9 @@ def refresh_copies(
             [low, high, sorted(core)],
         )
         # the other members of the ring's groups, wherever their dates: a merge may move the key
+        # (their texts are not compared: too far in time from the core)
         ring_groups = sorted({row[3] for row in ring_rows if row[3]})
-        seen = core | {row[0] for row in ring_rows}
+        seen = compared = core | {row[0] for row in ring_rows}
         ring_rows += [
             row
             for row in _rows(
@@ -103,7 +105,7 @@ def refresh_copies(
         con,
         f"SELECT url, {_DAY}, text FROM articles WHERE status = 'extracted' AND text <> ''"
         " AND url IN (SELECT unnest(?::TEXT[])) ORDER BY url",
-        [sorted(core | {row[0] for row in ring_rows if row[1] is not None})],
+        [sorted(compared)],
     )
     docs = [CopyDoc(url, day, text) for url, day, text in texts]
     pairs = copy_pairs(docs, params, probe=core)
