@@ -224,6 +224,24 @@ def claims(
     return stream(con, sql, params, check=False)
 
 
+def flagged_for_people(columns: list[str], rows: Iterator[tuple[Any, ...]]) -> Stream:
+    """The flagged stories on a terminal: every outlet that ran one, its URL under its title,
+    and the first reasons (the score's own arithmetic left to csv and json)."""
+    at = {c: columns.index(c) for c in columns}
+
+    def row(r: tuple[Any, ...]) -> tuple[Any, ...]:
+        reasons = [x for x in (r[at["reasons"]] or []) if not x.startswith("score ")]
+        return (
+            r[at["published"]],
+            "\n".join(r[at["outlets"]]),
+            f"{r[at['title']]}\n↳ {r[at['url']]}",
+            r[at["score"]],
+            "\n".join(reasons[:4]),
+        )
+
+    return ["published", "outlets", "title", "score", "reasons"], (row(r) for r in rows)
+
+
 def flagged(
     con: duckdb.DuckDBPyConnection,
     *,

@@ -118,3 +118,12 @@ def test_readouts_of_an_unknown_event(db: Path) -> None:
     )
     assert done.returncode == 1
     assert done.stderr.strip() == "diplowatch: error: readouts: no event 'nope' (events: e1)"
+
+
+def test_flagged_on_a_terminal_folds_copies(db: Path) -> None:
+    shown = on_terminal(_cli("flagged", "--db", str(db)), 100)
+    lines = shown.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    assert lines[0].split() == ["published", "outlets", "title", "score", "reasons"]
+    assert "(2 rows)" in shown  # 3 flagged articles, one a reprint
+    assert "L'Autre Journal" in shown and "score 0" not in shown

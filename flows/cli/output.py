@@ -143,7 +143,7 @@ WIDE_COLUMNS = {
     "reasons": 3,
     "url": 2,
     "speaker": 2,
-    "outlets": 2,
+    "outlets": 1,
 }
 
 

@@ -114,6 +114,8 @@ def cmd_flagged(args: argparse.Namespace) -> int:
 
     with _read_only(args) as con:
         cols, rows = export.flagged(con, since=args.since, until=args.until, limit=args.limit)
+        if args.format == "table" and is_terminal(sys.stdout):
+            cols, rows = export.flagged_for_people(cols, rows)
         print_rows(cols, rows, args.format, sys.stdout, excel=args.excel)
     return 0
 
