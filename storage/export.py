@@ -280,6 +280,44 @@ def _quote(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+def targets(fmt: str, out: Path, *, excel: bool = False) -> list[Path]:
+    """The files an export writes through DuckDB: absolute, as `allow_writes` allows them."""
+    out = out.resolve()
+    if fmt == "xlsx":
+        return []  # written by Python, not by DuckDB
+    return [out.with_name(out.name + ".part")] if excel else [out]
+
+
+def allow_writes(con: duckdb.DuckDBPyConnection, files: list[Path]) -> None:
+    """Let a read-only connection write these files (COPY TO) and touch no other file or URL.
+
+    The query of `export --query` is an analyst's: it may read the database, not the disk.
+    DuckDB allows `allowed_paths` only while external access is on, so they are set first, then
+    external access is switched off and the configuration locked.
+    """
+    row = con.execute(
+        "SELECT current_setting('enable_external_access'), current_setting('allowed_paths')"
+    ).fetchone()
+    if row is not None and not row[0] and {str(f) for f in files} <= set(row[1] or []):
+        return  # opened sandboxed with these files allowed already
+    listed = "[" + ", ".join(_quote(f) for f in files) + "]"
+    try:
+        if files:
+            con.execute(f"SET allowed_paths = {listed}")
+        for option in (
+            "enable_external_access",
+            "autoload_known_extensions",
+            "autoinstall_known_extensions",
+        ):
+            con.execute(f"SET {option} = false")
+        con.execute("SET lock_configuration = true")
+    except duckdb.Error as exc:  # a connection locked before: the export file cannot be allowed
+        what = ", ".join(map(str, files)) or "no file"
+        raise StorageError(
+            f"export: cannot sandbox the query ({what}): {_first_line(exc)}"
+        ) from exc
+
+
 def _json_columns(con: duckdb.DuckDBPyConnection, select: str) -> str:
     """`select` with its nested columns (lists, structs, maps) as JSON text, for CSV."""
     try:
@@ -311,9 +349,11 @@ def export(
     CSV is verbatim (paragraph breaks kept, lists as JSON); `excel` adds a byte-order mark and
     `;` between fields, what a French-locale spreadsheet needs to read accents and columns.
     """
+    allow_writes(con, targets(fmt, out, excel=excel))
     select = export_select(con, table, sql)
     if fmt == "xlsx":
         return _xlsx(con, select, out)
+    out = out.resolve()
     if fmt not in FORMATS:
         raise InputError(f"export: unknown format {fmt!r} (formats: {', '.join(FORMATS)})")
     if fmt == "csv":

@@ -182,3 +182,22 @@ def test_report_folds_wire_copies(db: Path, tmp_path: Path) -> None:
     assert "L&#x27;Autre Journal" in html  # the reprinting outlet, drawn as a wire copy
     assert html.count('<article class=text id="a') == 2  # the reprint's text is not repeated
     assert '<mark id="a1-c' in html and "Le Kremlin a démenti" in html
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
+def test_an_export_query_reads_the_database_only(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    secret = tmp_path / "secret.csv"
+    secret.write_text("password\nhunter2\n", encoding="utf-8")
+    out = tmp_path / f"leak.{fmt}"
+    sql = f"SELECT * FROM read_csv('{secret}')"
+    assert main(["export", "--db", str(db), "--query", sql, "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "disabled by configuration" in err and len(err.splitlines()) == 1
+    assert not out.exists() or b"hunter2" not in out.read_bytes()
+    # nor can its SQL write elsewhere than the export's own file
+    other = tmp_path / "other.csv"
+    sql = f"SELECT * FROM claims UNION ALL SELECT * FROM read_csv('{other}')"
+    assert main(["export", "--db", str(db), "--query", sql, "--out", str(out)]) == 1
+    capsys.readouterr()
