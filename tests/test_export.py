@@ -85,7 +85,7 @@ def test_query_limit_streams(db: Path, capsys: pytest.CaptureFixture[str]) -> No
 def test_claims_json_carries_the_analyze_contract(
     db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from diplowatch.storage.export import CONTRACT_FIELDS
+    from diplowatch.storage.listings import CONTRACT_FIELDS
 
     assert main(["claims", "--db", str(db), "--format", "json"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]

@@ -91,10 +91,10 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
-    from diplowatch.storage import export
+    from diplowatch.storage import listings
 
     with _read_only(args) as con:
-        cols, rows = export.claims(
+        cols, rows = listings.claims(
             con,
             actor=args.actor,
             country=args.country,
@@ -104,25 +104,25 @@ def cmd_claims(args: argparse.Namespace) -> int:
             limit=args.limit,
         )
         if args.format == "table":
-            cols, rows = export.claims_for_people(cols, rows, terminal=is_terminal(sys.stdout))
+            cols, rows = listings.claims_for_people(cols, rows, terminal=is_terminal(sys.stdout))
         print_rows(cols, rows, args.format, sys.stdout, excel=args.excel)
     return 0
 
 
 def cmd_flagged(args: argparse.Namespace) -> int:
-    from diplowatch.storage import export
+    from diplowatch.storage import listings
 
     with _read_only(args) as con:
-        cols, rows = export.flagged(con, since=args.since, until=args.until, limit=args.limit)
+        cols, rows = listings.flagged(con, since=args.since, until=args.until, limit=args.limit)
         if args.format == "table" and is_terminal(sys.stdout):
-            cols, rows = export.flagged_for_people(cols, rows)
+            cols, rows = listings.flagged_for_people(cols, rows)
         print_rows(cols, rows, args.format, sys.stdout, excel=args.excel)
     return 0
 
 
 def cmd_readouts(args: argparse.Namespace) -> int:
     from diplowatch.flows.cli.views import print_readouts
-    from diplowatch.storage.export import event_ids, has_events
+    from diplowatch.storage.listings import event_ids, has_events
     from diplowatch.storage.readouts import readouts
 
     with _read_only(args) as con:
@@ -174,7 +174,7 @@ def demo_report(db: str) -> None:
     """The end of `diplowatch demo`: the report beside the database, and one event's readouts."""
     from diplowatch.flows.cli.views import print_readouts
     from diplowatch.flows.report import write_report
-    from diplowatch.storage.export import has_events
+    from diplowatch.storage.listings import has_events
     from diplowatch.storage.readouts import readouts
 
     out = Path(db).with_name(Path(db).stem + "-report.html")

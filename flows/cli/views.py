@@ -13,7 +13,7 @@ from typing import TextIO
 from diplowatch.errors import InputError
 from diplowatch.flows.cli.output import is_terminal, print_rows, terminal_width
 from diplowatch.storage.articles_read import StoredArticle, StoredClaim, sentence_span
-from diplowatch.storage.export import sides_in_order
+from diplowatch.storage.listings import sides_in_order
 from diplowatch.storage.readouts import Readout, ReadoutClaim
 
 READOUT_COLUMNS = (

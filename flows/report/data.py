@@ -14,7 +14,8 @@ from typing import Any
 import duckdb
 
 from diplowatch.storage.articles_read import StoredArticle, load_articles
-from diplowatch.storage.export import group_of, has_events
+from diplowatch.storage.export import group_of
+from diplowatch.storage.listings import has_events
 from diplowatch.storage.readouts import Readout, readouts
 
 SIDE_ORDER = ("USA", "RUS", "UKR", "others", "unknown")
