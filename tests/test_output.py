@@ -68,6 +68,7 @@ def test_readouts_side_by_side_on_a_terminal(db: Path) -> None:
     header = next(line for line in shown.splitlines() if "USA" in line)
     assert header.split() == ["USA", "RUS", "UKR"]
     assert "Appel Biden-Poutine" in shown
+    assert "[warning] Joe Biden (avertir)" in shown and "[denial] Kremlin" in shown  # not markup
 
 
 def test_piped_table_is_one_plain_line_a_row(db: Path) -> None:

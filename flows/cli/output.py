@@ -111,6 +111,7 @@ def _rich_table(
     from rich import box
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console(file=out, width=terminal_width(), force_terminal=True, highlight=False)
     # line breaks are kept inside a cell (a claim's URL under its content), other runs of
@@ -127,11 +128,11 @@ def _rich_table(
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=expand)
     for name, size in zip(columns, longest, strict=True):
         ratio = (wide.get(name, 1 if size > 12 else None)) if expand else None
-        table.add_column(name, overflow="fold", ratio=ratio, no_wrap=ratio is None and expand)
+        table.add_column(Text(name), overflow="fold", ratio=ratio, no_wrap=ratio is None and expand)
     for row in cells:
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))  # text, not markup: "[demand]" stays
     console.print(table)
-    console.print(_rows_line(len(rows)), highlight=False)
+    console.print(Text(_rows_line(len(rows))))
 
 
 #: Columns whose text is long, and their share of a terminal's width when the table is too wide.

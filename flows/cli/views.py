@@ -82,16 +82,18 @@ def _claim_text(c: ReadoutClaim) -> str:
 def _rich_event(ev: Readout, out: TextIO) -> None:
     from rich import box
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     console = Console(file=out, width=terminal_width(), force_terminal=True, highlight=False)
     sides = sides_in_order(ev)
-    console.rule(f"[bold]{ev.event_id}[/bold] {ev.title} ({_when(ev)})", style="dim")
+    console.rule(f"[bold]{escape(ev.event_id)}[/bold] {escape(ev.title or '')} ({_when(ev)})")
     table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False)
     for side in sides:
         table.add_column(side, overflow="fold", ratio=1)
     for row in zip_longest(*sides.values()):
-        table.add_row(*(_claim_text(c) if c else "" for c in row), end_section=True)
+        table.add_row(*(Text(_claim_text(c)) if c else "" for c in row), end_section=True)
     console.print(table)
 
 
