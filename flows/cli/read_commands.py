@@ -184,8 +184,8 @@ def demo_report(db: str) -> None:
     print(f"\nReport: {stats.line()}")
     if events:
         print(f"\nWhat each side said of one event (all of them: {prog()} readouts --db {db}):")
-        # the event where most sides speak: the one that shows what the command is for
-        shown = max(events, key=lambda ev: (len(ev.speaking_sides), ev.articles))
+        # the event told by most articles, then by most sides: each side's own account of it
+        shown = max(events, key=lambda ev: (ev.articles, len(ev.speaking_sides)))
         print_readouts([shown], "table", sys.stdout)
 
 
