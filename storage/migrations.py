@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from diplowatch.errors import StorageError
+from diplowatch.errors import NewerDatabaseError, StorageError
 from diplowatch.storage.transaction import transaction
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
@@ -168,8 +168,19 @@ def applied(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def migrate(con: duckdb.DuckDBPyConnection, registry: Migrations = MIGRATIONS) -> list[str]:
-    """Apply the migrations not yet recorded, in order, one transaction each; return their names."""
+    """Apply the migrations not yet recorded, in order, one transaction each; return their names.
+
+    A database that records a migration this registry does not know was written by a newer
+    diplowatch: NewerDatabaseError, before anything is written (its schema may have moved on in
+    ways this code would break, and once written to it could no longer say who wrote it last).
+    """
     done = set(applied(con))
+    unknown = sorted(done - set(registry.names))
+    if unknown:
+        raise NewerDatabaseError(
+            f"written by a newer diplowatch (unknown migration {', '.join(unknown)}); "
+            "not written to: upgrade diplowatch, or give another --db"
+        )
     new: list[str] = []
     for name, step in registry:
         if name in done:

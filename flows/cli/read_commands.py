@@ -78,7 +78,9 @@ def _read_only(args: argparse.Namespace) -> Any:
     from diplowatch.storage import db as storage_db
 
     # a running flow holds the file only for short writes: wait those out
-    return storage_db.connect(storage_db.db_path(args.db), read_only=True, wait=10.0)
+    # readers: the analysts' copy unless stale or --live, sandboxed (storage/db.py connect_reader)
+    path = storage_db.db_path(args.db)
+    return storage_db.connect_reader(path, live=getattr(args, "live", False), wait=10.0)
 
 
 def cmd_query(args: argparse.Namespace) -> int:
