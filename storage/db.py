@@ -29,7 +29,7 @@ from diplowatch.errors import (
     NewerDatabaseError,
     StorageError,
 )
-from diplowatch.storage.migrations import migrate
+from diplowatch.storage.migrations import migrate, refuse_newer
 from diplowatch.storage.transaction import transaction
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "SANDBOX",
     "STORAGE_VERSION",
     "WRITER_MEMORY_LIMIT",
+    "check_not_newer",
     "connect",
     "connect_reader",
     "db_path",
@@ -180,6 +181,27 @@ def connect(
             con.close()
             raise
     return con
+
+
+def check_not_newer(path: str | Path) -> None:
+    """Before a flow starts: NewerDatabaseError if a newer diplowatch migrated the file.
+
+    `connect` refuses such a file too, but only when the flow first writes; this answers before
+    Prefect starts. A file that cannot be read now (missing, locked by a run, not a database) is
+    left to `connect`, which says what is wrong with it.
+    """
+    file = Path(path)
+    if not file.is_file():
+        return
+    try:
+        with duckdb.connect(str(file), read_only=True, config=dict(SANDBOX)) as con:
+            names = [row[0] for row in con.execute("SELECT name FROM _migrations").fetchall()]
+    except duckdb.Error:
+        return
+    try:
+        refuse_newer(names)
+    except NewerDatabaseError as exc:
+        raise NewerDatabaseError(f"{path}: {exc}") from None
 
 
 @contextmanager

@@ -14,7 +14,7 @@ Conventions of the schema:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
 import duckdb
@@ -167,6 +167,16 @@ def applied(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [row[0] for row in rows]
 
 
+def refuse_newer(names: Iterable[str], registry: Migrations = MIGRATIONS) -> None:
+    """NewerDatabaseError if `names` (a file's applied migrations) holds one `registry` lacks."""
+    unknown = sorted(set(names) - set(registry.names))
+    if unknown:
+        raise NewerDatabaseError(
+            f"written by a newer diplowatch (unknown migration {', '.join(unknown)}); "
+            "not written to: upgrade diplowatch, or give another --db"
+        )
+
+
 def migrate(con: duckdb.DuckDBPyConnection, registry: Migrations = MIGRATIONS) -> list[str]:
     """Apply the migrations not yet recorded, in order, one transaction each; return their names.
 
@@ -175,12 +185,7 @@ def migrate(con: duckdb.DuckDBPyConnection, registry: Migrations = MIGRATIONS) -
     ways this code would break, and once written to it could no longer say who wrote it last).
     """
     done = set(applied(con))
-    unknown = sorted(done - set(registry.names))
-    if unknown:
-        raise NewerDatabaseError(
-            f"written by a newer diplowatch (unknown migration {', '.join(unknown)}); "
-            "not written to: upgrade diplowatch, or give another --db"
-        )
+    refuse_newer(done, registry)
     new: list[str] = []
     for name, step in registry:
         if name in done:
