@@ -7,6 +7,7 @@ still there; a query that does not fit says so in its own one line.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,13 +58,20 @@ def test_migrate_refuses_before_applying_anything(tmp_path: Path) -> None:
     """Even a migration of ours that is missing is not applied to a file from the future."""
     con = duckdb.connect(str(tmp_path / "f.duckdb"))
     try:
+
+        def create(table: str) -> Callable[[duckdb.DuckDBPyConnection], None]:
+            def step(c: duckdb.DuckDBPyConnection) -> None:
+                c.execute(f"CREATE TABLE {table} (x INTEGER)")
+
+            return step
+
         old = Migrations()
-        old("0001_a")(lambda c: c.execute("CREATE TABLE a (x INTEGER)"))
+        old("0001_a")(create("a"))
         migrate(con, old)
         con.execute("INSERT INTO _migrations VALUES ('0007_unknown', now())")
         newer_code = Migrations()
-        newer_code("0001_a")(lambda c: None)
-        newer_code("0002_b")(lambda c: c.execute("CREATE TABLE b (x INTEGER)"))
+        newer_code("0001_a")(create("a"))
+        newer_code("0002_b")(create("b"))
         with pytest.raises(NewerDatabaseError, match="0007_unknown"):
             migrate(con, newer_code)
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
