@@ -42,4 +42,4 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_pipeline.py
 
 clean:
-	rm -rf $(VENV) build data/demo.duckdb
+	rm -rf $(VENV) build data/demo.duckdb data/demo.read.duckdb data/demo.lock
