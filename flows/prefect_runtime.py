@@ -42,6 +42,11 @@ QUIET: dict[str, bool] = {
 # Seconds the run's last logs and events get to reach the server before it stops.
 DRAIN_TIMEOUT = 2.0
 
+# Seconds the temporary server gets to answer, at least (Prefect's default is 20): its first
+# start in a Prefect home creates its database, which takes longer than that on a busy machine
+# (a CI runner; 8 test sessions on 2 cores timed out at 20 s every time).
+STARTUP_TIMEOUT = 120
+
 
 class Interrupted(KeyboardInterrupt):
     """A command stopped by SIGINT or SIGTERM; its exit status is 128 + the signal's number."""
@@ -107,15 +112,16 @@ def _own_server() -> Iterator[str]:
     """Prefect's temporary server in its own session, set as the API for every thread."""
     import prefect.context
     from prefect.server.api.server import SubprocessASGIServer
-    from prefect.settings import temporary_settings
+    from prefect.settings import get_current_settings, temporary_settings
 
     # SubprocessASGIServer hands out one instance per port; Prefect code that wants a temporary
     # server asks for the default (None) one: ours, registered as it is created
     previous = SubprocessASGIServer._instances.pop(None, None)
     server = _session_server()
     try:
+        chosen = get_current_settings().server.ephemeral.startup_timeout_seconds
         with _level("prefect", logging.WARNING):  # "Starting temporary server on …"
-            server.start()
+            server.start(timeout=max(STARTUP_TIMEOUT, chosen))
         with (
             temporary_settings(updates={"api.url": server.api_url}),
             # threads Prefect started before (its log and event workers) read the global context
