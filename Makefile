@@ -46,4 +46,4 @@ fit-flag: $(STAMP)
 	$(BIN)/python scripts/fit_flag.py
 
 clean:
-	rm -rf $(VENV) build data/demo.duckdb
+	rm -rf $(VENV) build data/demo.duckdb data/demo.read.duckdb data/demo.lock

@@ -15,6 +15,8 @@
     └── StorageError                the DuckDB file cannot be used
         ├── DatabaseMissingError    the file does not exist (read-only commands)
         ├── DatabaseLockedError     another process holds the write lock
+        ├── NewerDatabaseError      a newer diplowatch migrated the file: not written to
+        ├── RunLockedError          another run is writing the same file (storage/runlock.py)
         └── QueryError              a read-only query failed or tried to write
 
 Expected misses (an empty feed, a page with no extractable text) are not errors: they are logged,
@@ -93,3 +95,11 @@ class DatabaseLockedError(StorageError):
 
 class QueryError(StorageError):
     pass
+
+
+class NewerDatabaseError(StorageError):
+    """The file records migrations this code does not know: a newer diplowatch wrote it."""
+
+
+class RunLockedError(StorageError):
+    """Another run (flow) writes the same database file; this one waited and gave up."""

@@ -86,6 +86,7 @@ from diplowatch.flows.sources import Sources, backfill_sources
 from diplowatch.flows.workers import AnalyzerPool
 from diplowatch.storage import db as storage_db
 from diplowatch.storage import writes
+from diplowatch.storage.publish import Publisher, publish_read_copy  # publish
 
 #: Feed id of the items found in sitemaps (the `articles.feed_id` column).
 SITEMAP_FEED = "sitemap"
@@ -524,6 +525,7 @@ def backfill(
     results: dict[str, dict[str, Any]] = {}
     show = reporter()
     show.begin(days)
+    publisher = Publisher(db_path, cfg.settings.storage.publish_every, logger)  # publish
     _sitemap_cache.clear()
     try:
         # one pool, so the spaCy model loads once for every date
@@ -541,9 +543,11 @@ def backfill(
                     return Failed(message=str(exc), data=exc)
                 assert isinstance(counts, dict)  # a Failed state is raised by the call
                 results[day.isoformat()] = {"status": "completed", **counts}
+                publisher.step_done()  # publish: every storage.publish_every dates
         refresh_derived(db_path, cfg)  # copies-events: copy groups and events of the new articles
     finally:
         _pool = None
         _sitemap_cache.clear()
         show.end()
+    publish_read_copy(db_path, log=logger)  # publish: the analysts' copy (storage/publish.py)
     return results

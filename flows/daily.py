@@ -39,6 +39,7 @@ from diplowatch.flows.settings import FetchSettings, ScheduleSettings
 from diplowatch.flows.workers import AnalyzerPool, PendingBatch, version_of
 from diplowatch.storage import db as storage_db
 from diplowatch.storage import writes
+from diplowatch.storage.publish import publish_read_copy  # publish
 
 T = TypeVar("T")
 
@@ -477,4 +478,5 @@ def daily(
     logger.info(
         "run %s: %s", run_id, ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items())
     )
+    publish_read_copy(db_path, log=logger)  # publish: the analysts' copy (storage/publish.py)
     return counts

@@ -9,6 +9,9 @@ Why a server of our own: with no `PREFECT_API_URL`, Prefect starts a temporary s
 child in our process group, so the terminal's Ctrl-C reaches it too; it dies mid-run and the
 flow then spends minutes retrying its logs against a closed port. Ours runs in its own session,
 outlives the interrupt long enough for the run's last states and logs, and is stopped by us.
+Out of our group, it would also outlive a SIGKILL of ours (nobody left to stop it): so it is
+started through `LIFELINE`, which asks the kernel to kill it when we die (Linux's
+PR_SET_PDEATHSIG) before it becomes the server.
 """
 
 from __future__ import annotations
@@ -38,6 +41,11 @@ QUIET: dict[str, bool] = {
 
 # Seconds the run's last logs and events get to reach the server before it stops.
 DRAIN_TIMEOUT = 2.0
+
+# Seconds the temporary server gets to answer, at least (Prefect's default is 20): its first
+# start in a Prefect home creates its database, which takes longer than that on a busy machine
+# (a CI runner; 8 test sessions on 2 cores timed out at 20 s every time).
+STARTUP_TIMEOUT = 120
 
 
 class Interrupted(KeyboardInterrupt):
@@ -104,15 +112,16 @@ def _own_server() -> Iterator[str]:
     """Prefect's temporary server in its own session, set as the API for every thread."""
     import prefect.context
     from prefect.server.api.server import SubprocessASGIServer
-    from prefect.settings import temporary_settings
+    from prefect.settings import get_current_settings, temporary_settings
 
     # SubprocessASGIServer hands out one instance per port; Prefect code that wants a temporary
     # server asks for the default (None) one: ours, registered as it is created
     previous = SubprocessASGIServer._instances.pop(None, None)
     server = _session_server()
     try:
+        chosen = get_current_settings().server.ephemeral.startup_timeout_seconds
         with _level("prefect", logging.WARNING):  # "Starting temporary server on …"
-            server.start()
+            server.start(timeout=max(STARTUP_TIMEOUT, chosen))
         with (
             temporary_settings(updates={"api.url": server.api_url}),
             # threads Prefect started before (its log and event workers) read the global context
@@ -133,11 +142,35 @@ def _own_server() -> Iterator[str]:
             SubprocessASGIServer._instances.pop(None, None)
 
 
+#: The server's first moments: ask for SIGKILL when its parent dies (prctl PR_SET_PDEATHSIG,
+#: kept across exec), stop if the parent died already, then become the server (`os.execv`).
+#: A program of its own rather than a `preexec_fn`: nothing of ours runs between fork and exec
+#: in a process that has threads (Prefect's). The signal comes when the thread that started it
+#: ends, so `_own_server` starts and stops it in the same thread, the one that runs the command.
+LIFELINE = """
+import ctypes, os, signal, sys
+parent = int(sys.argv[1])
+try:
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+except (AttributeError, OSError):
+    pass  # not Linux: no such call
+if os.getppid() != parent:
+    os._exit(1)
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+
+
+def with_lifeline(command: list[str]) -> list[str]:
+    """`command` (an absolute program path first) run so that it dies with this process."""
+    return [sys.executable, "-c", LIFELINE, str(os.getpid()), *command]
+
+
 def _session_server() -> Any:
     """Prefect's `SubprocessASGIServer`, its process started in a session of its own.
 
     The command and environment are Prefect's own (prefect/server/api/server.py); only the
-    session differs. Built on call: importing this module must not import Prefect.
+    session differs, and the lifeline that ends it with us. Built on call: importing this
+    module must not import Prefect.
     """
     import prefect
     from prefect.server.api.server import SubprocessASGIServer
@@ -147,12 +180,14 @@ def _session_server() -> Any:
         def _run_uvicorn_command(self) -> subprocess.Popen[Any]:
             app = "prefect.server.api.server:create_app"
             return subprocess.Popen(
-                [
-                    *(sys.executable, "-m", "uvicorn"),
-                    *("--app-dir", str(prefect.__module_path__.parent), "--factory", app),
-                    *("--host", "127.0.0.1", "--port", str(self.port)),
-                    *("--log-level", "error", "--lifespan", "on"),
-                ],
+                with_lifeline(
+                    [
+                        *(sys.executable, "-m", "uvicorn"),
+                        *("--app-dir", str(prefect.__module_path__.parent), "--factory", app),
+                        *("--host", "127.0.0.1", "--port", str(self.port)),
+                        *("--log-level", "error", "--lifespan", "on"),
+                    ]
+                ),
                 env={
                     **os.environ,
                     "PREFECT_UI_ENABLED": "0",

@@ -34,6 +34,7 @@ from diplowatch.flows.derived import refresh_derived
 from diplowatch.flows.workers import AnalyzerPool, version_of
 from diplowatch.storage import db as storage_db
 from diplowatch.storage import writes
+from diplowatch.storage.publish import publish_read_copy  # publish
 
 COUNTS = (
     "pages",  # stored pages read
@@ -199,4 +200,5 @@ def reprocess(
         version,
         ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()),
     )
+    publish_read_copy(db_path, log=logger)  # publish: the analysts' copy (storage/publish.py)
     return counts

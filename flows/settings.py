@@ -25,6 +25,7 @@ __all__ = [
     "PipelineSettings",
     "ScheduleSettings",
     "Settings",
+    "StorageSettings",
     "describe_settings",
     "http_url",
 ]
@@ -144,6 +145,21 @@ class EventsSettings(BaseModel):
     )
 
 
+class StorageSettings(BaseModel):
+    model_config = SECTION
+
+    run_lock_wait: float = Field(
+        ge=0,
+        description="Seconds a run waits for another run writing the same database to end, "
+        "before it stops (0: stop at once).",
+    )
+    publish_every: int = Field(
+        ge=0,
+        description="Dates of a backfill between two publications of the analysts' copy "
+        "NAME.read.duckdb (0: only at the end of the run).",
+    )
+
+
 class Settings(BaseModel):
     """The merged `settings.toml`: one frozen model per section."""
 
@@ -155,6 +171,7 @@ class Settings(BaseModel):
     backfill: BackfillSettings
     copies: CopiesSettings
     events: EventsSettings
+    storage: StorageSettings
 
 
 def _type_name(annotation: Any) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 
 from diplowatch.errors import InputError, QueryError, StorageError
-from diplowatch.storage.queries import check_read_only
+from diplowatch.storage.queries import check_read_only, query_error
 
 Stream = tuple[list[str], Iterator[tuple[Any, ...]]]
 
@@ -79,7 +79,7 @@ def stream(
     try:
         cur = con.execute(sql, params or [])
     except duckdb.Error as exc:
-        raise QueryError(_first_line(exc)) from exc
+        raise query_error(exc) from exc
     columns = [d[0] for d in cur.description] if cur.description else []
 
     def rows() -> Iterator[tuple[Any, ...]]:
@@ -88,7 +88,7 @@ def stream(
             try:
                 batch = cur.fetchmany(_BATCH if left is None else min(_BATCH, left))
             except duckdb.Error as exc:
-                raise QueryError(_first_line(exc)) from exc
+                raise query_error(exc) from exc
             if not batch:
                 return
             yield from batch

@@ -14,12 +14,12 @@ Conventions of the schema:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
 import duckdb
 
-from diplowatch.errors import StorageError
+from diplowatch.errors import NewerDatabaseError, StorageError
 from diplowatch.storage.transaction import transaction
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
@@ -203,9 +203,25 @@ def applied(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [row[0] for row in rows]
 
 
+def refuse_newer(names: Iterable[str], registry: Migrations = MIGRATIONS) -> None:
+    """NewerDatabaseError if `names` (a file's applied migrations) holds one `registry` lacks."""
+    unknown = sorted(set(names) - set(registry.names))
+    if unknown:
+        raise NewerDatabaseError(
+            f"written by a newer diplowatch (unknown migration {', '.join(unknown)}); "
+            "not written to: upgrade diplowatch, or give another --db"
+        )
+
+
 def migrate(con: duckdb.DuckDBPyConnection, registry: Migrations = MIGRATIONS) -> list[str]:
-    """Apply the migrations not yet recorded, in order, one transaction each; return their names."""
+    """Apply the migrations not yet recorded, in order, one transaction each; return their names.
+
+    A database that records a migration this registry does not know was written by a newer
+    diplowatch: NewerDatabaseError, before anything is written (its schema may have moved on in
+    ways this code would break, and once written to it could no longer say who wrote it last).
+    """
     done = set(applied(con))
+    refuse_newer(done, registry)
     new: list[str] = []
     for name, step in registry:
         if name in done:

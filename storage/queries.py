@@ -3,6 +3,10 @@
 `run_query` checks with duckdb's own parser that the SQL is one read-only statement before running
 it. The CLI also opens the file read-only; this is the second guard, and it gives a clear message
 instead of duckdb's "Cannot execute statement of type INSERT in read-only mode".
+
+The third is the connection's sandbox (`storage.db.SANDBOX`): a SELECT may still name a file or a
+URL (`read_csv('/etc/passwd')`, `glob`, `read_text`); DuckDB refuses those on a read-only
+connection of ours, and `run_query` says so in one line.
 """
 
 from __future__ import annotations
@@ -82,8 +86,20 @@ def run_query(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None
         columns = [d[0] for d in cur.description] if cur.description else []
         rows = cur.fetchall() if cur.description else []
     except duckdb.Error as exc:
-        raise QueryError(_first_line(exc)) from exc
+        raise query_error(exc) from exc
     return columns, rows
+
+
+def query_error(exc: duckdb.Error) -> QueryError:
+    """The one line an analyst's failed query gets; the sandbox's refusals say why."""
+    if isinstance(exc, duckdb.PermissionException):
+        return QueryError(
+            f"refused: a query reads the database only, no file, URL or extension "
+            f"({_first_line(exc)})"
+        )
+    if "configuration has been locked" in str(exc):
+        return QueryError(f"refused: settings cannot be changed ({_first_line(exc)})")
+    return QueryError(_first_line(exc))
 
 
 def _date_filters(

@@ -97,7 +97,7 @@ def test_unknown_section_names_the_user_file_and_the_known_ones(tmp_path: Path) 
     path = write(tmp_path, "settings.toml", "[pipline]\nworkers = 1\n")
     assert error_of(tmp_path) == (
         f"{path}: [pipline]: unknown section"
-        " (known: backfill, copies, events, fetch, pipeline, schedule)"
+        " (known: backfill, copies, events, fetch, pipeline, schedule, storage)"
     )
 
 
@@ -279,3 +279,40 @@ def test_a_misspelt_file_name_in_the_user_dir_is_an_error(tmp_path: Path) -> Non
         load_config(tmp_path)
     message = str(caught.value)
     assert "setting.toml" in message and "settings.toml" in message and "\n" not in message
+
+
+def _every_key(
+    node: dict[str, object], at: tuple[str, ...] = ()
+) -> list[tuple[tuple[str, ...], object]]:
+    found: list[tuple[tuple[str, ...], object]] = []
+    for key, value in node.items():
+        found.append(((*at, key), value))
+        if isinstance(value, dict):
+            found += _every_key(value, (*at, key))
+    return found
+
+
+def _toml_key(part: str) -> str:
+    bare = part.isascii() and part.replace("_", "").replace("-", "").isalnum()
+    return part if bare else f'"{part}"'
+
+
+@pytest.mark.parametrize("name", ["settings", "feeds", "actors", "lexicon", "flag"])
+def test_a_wrong_type_anywhere_in_any_user_file_is_one_line_naming_file_and_key(
+    tmp_path: Path, name: str
+) -> None:
+    """Every key of every shipped file (tables included), given a value of the wrong type in a
+    user's file: `actors = 5` is the issue's case, this is all of them."""
+    shipped = tomllib.loads((files("diplowatch.config") / f"{name}.toml").read_text("utf-8"))
+    keys = _every_key(shipped)
+    assert len(keys) >= 4
+    path = tmp_path / f"{name}.toml"
+    for at, value in keys:
+        wrong = '"x"' if isinstance(value, int | float) and not isinstance(value, bool) else "5"
+        table = ".".join(_toml_key(p) for p in at[:-1])
+        path.write_text(
+            (f"[{table}]\n" if table else "") + f"{_toml_key(at[-1])} = {wrong}\n", encoding="utf-8"
+        )
+        message = error_of(tmp_path)
+        assert message.startswith(f"{path}: "), (at, message)
+        assert at[-1] in message and "\n" not in message, (at, message)

@@ -7,14 +7,17 @@ terminated (SIGTERM), 141 output closed.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
 
 from diplowatch.errors import DiplowatchError
 from diplowatch.flows.cli.output import print_rows
-from diplowatch.flows.cli.parser import BY_NAME, build_parser, handler
+from diplowatch.flows.cli.parser import BY_NAME, Command, build_parser, handler
 
 __all__ = ["build_parser", "main", "print_rows"]
 
@@ -41,6 +44,21 @@ def _finish(status: int) -> int:
     return status
 
 
+def _run_lock(command: Command, args: argparse.Namespace) -> AbstractContextManager[object]:
+    """The run lock of the file a flow command writes (storage/runlock.py), for the whole command.
+
+    `serve` takes none here: it would hold the file while it only waits for its schedule.
+    """
+    from diplowatch.flows.cli.parser import DEMO_DB
+    from diplowatch.storage.db import db_path
+    from diplowatch.storage.runlock import run_lock
+
+    if command.name == "serve":
+        return nullcontext()
+    path = Path(args.db or DEMO_DB) if command.name == "demo" else db_path(args.db)
+    return run_lock(path, wait=args.cfg.settings.storage.run_lock_wait)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = BY_NAME[args.command]
@@ -53,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _set_log_level(args.quiet, args.verbose)
         from diplowatch.flows.prefect_runtime import prefect_runtime
 
-        with prefect_runtime():
+        with _run_lock(command, args), prefect_runtime():  # runlock: one writing run per file
             return _finish(handler(command.name)(args))
     except DiplowatchError as exc:
         print(f"diplowatch: error: {exc}", file=sys.stderr)

@@ -22,7 +22,7 @@ def check_window(command: str, args: argparse.Namespace) -> None:
 
 def check_writable_db(command: Command, args: argparse.Namespace) -> None:
     """The file a flow will write: its folder made now, its permissions checked now."""
-    from diplowatch.storage.db import db_path
+    from diplowatch.storage.db import check_not_newer, db_path
 
     path = Path(args.db or DEMO_DB) if command.name == "demo" else db_path(args.db)
     try:
@@ -33,6 +33,7 @@ def check_writable_db(command: Command, args: argparse.Namespace) -> None:
         raise StorageError(f"{path}: not writable")
     if path.is_dir():
         raise StorageError(f"{path}: is a folder; give a file path with --db")
+    check_not_newer(path)  # readers: a file a newer diplowatch wrote is refused (storage/db.py)
 
 
 def prepare(command: Command, args: argparse.Namespace) -> None:

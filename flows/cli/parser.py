@@ -243,6 +243,13 @@ def _add_common(command: Command, p: argparse.ArgumentParser) -> None:
             DEMO_DB if command.name == "demo" else "$DIPLOWATCH_DB, else data/diplowatch.duckdb"
         )
         p.add_argument("--db", metavar="PATH", help=f"the DuckDB file (default: {default})")
+    if command.db and not command.flow:  # readers: --live (storage/db.py reader_path)
+        p.add_argument(
+            "--live",
+            action="store_true",
+            help="read the database itself, not its analysts' copy NAME.read.duckdb "
+            "(which holds the last completed run and never delays a run)",
+        )
     if command.config:
         p.add_argument(
             "--config",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
@@ -74,11 +74,15 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_only(args: argparse.Namespace) -> Any:
+def _read_only(args: argparse.Namespace, allowed_paths: Sequence[Path] = ()) -> Any:
     from diplowatch.storage import db as storage_db
 
     # a running flow holds the file only for short writes: wait those out
-    return storage_db.connect(storage_db.db_path(args.db), read_only=True, wait=10.0)
+    # readers: the analysts' copy unless stale or --live, sandboxed (storage/db.py connect_reader)
+    path = storage_db.db_path(args.db)
+    return storage_db.connect_reader(
+        path, live=getattr(args, "live", False), wait=10.0, allowed_paths=allowed_paths
+    )
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -155,7 +159,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from diplowatch.storage import export
 
     out = Path(args.out)
-    with _read_only(args) as con:
+    with _read_only(args, export.targets(args.format, out, excel=args.excel)) as con:
         n = export.export(con, args.format, out, table=args.table, sql=args.query, excel=args.excel)
     print(f"{out}: {n} row{'s' if n != 1 else ''} ({args.format})", file=sys.stderr)
     return 0
