@@ -354,7 +354,7 @@ def test_per_host_and_total_concurrency_never_exceeded(httpserver: HTTPServer) -
     port = httpserver.port
     urls = [f"http://127.0.0.1:{port}/page?n={i}" for i in range(8)]
     urls += [f"http://localhost:{port}/page?n={i}" for i in range(8)]
-    cfg = settings(per_host=2, concurrency=3)
+    cfg = settings(per_host=2, concurrency=3, allow_hosts=["127.0.0.1", "localhost"])
     limiter = HostLimiter.from_settings(cfg)
     results = run(lambda c: fetch_many(c, urls, settings=cfg, limiter=limiter), cfg)
     assert all(isinstance(r, FetchResult) for r in results)
