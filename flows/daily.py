@@ -157,6 +157,7 @@ async def _fetch_feeds(
                     outlet=outcome.outlet,
                     url=res.final_url,
                     content_type=res.content_type,
+                    max_items=settings.max_items_per_feed,
                 )
             except DiplowatchError as exc:
                 outcome.error = str(exc)
