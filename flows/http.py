@@ -64,6 +64,16 @@ __all__ = [
 
 RETRY_STATUSES = frozenset({429, *range(500, 600)})  # too many requests, any server error
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# httpx parses a redirect's Location even when it does not follow it, and a hostile one
+# (`mailto:`, 70,000 characters, `http://[zz`) then raises from inside the request; the client
+# moves it aside as soon as the response arrives, for `fetch` to check it itself.
+LOCATION = "x-diplowatch-location"
+
+
+async def _set_location_aside(response: httpx.Response) -> None:
+    if "location" in response.headers:
+        response.headers[LOCATION] = response.headers["location"]
+        del response.headers["location"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +133,7 @@ def make_client(
         transport=GuardedTransport(settings.allow_hosts, limits),
         mounts=mounts,
         trust_env=False,
+        event_hooks={"response": [_set_location_aside]},
     )
 
 
@@ -184,7 +195,7 @@ async def _attempt(
         try:
             async with client.stream("GET", current, headers=headers) as response:
                 status = response.status_code
-                location = response.headers.get("location")
+                location = response.headers.get(LOCATION)
                 if status in REDIRECT_STATUSES and location is not None:
                     current = _hop(url, current, location, settings)
                     continue
