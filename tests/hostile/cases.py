@@ -211,9 +211,13 @@ def build_cases(h: HostileServer, internal: InternalServers) -> dict[str, Case]:
     )
     case = b.case("50,000-item feed", f"a feed of {MANY_ITEMS} items", new=True)
     h.route_prefix("/many/", answer(page("budget-regions")))
-    many = [f"{h.base}/many/{n}" for n in range(MANY_ITEMS)]
+    items = "".join(f"<item><link>/many/{n}</link></item>" for n in range(MANY_ITEMS))
     case.check = _at_most_one_slice
-    b.feed(case, many)
+    b.feed(
+        case,
+        [],
+        body=f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode(),
+    )
     cases.append(case)
 
     cases.append(_invalid_utf8(b))

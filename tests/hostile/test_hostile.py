@@ -53,6 +53,9 @@ def battery(
     servers: tuple[HostileServer, InternalServers],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Battery]:
+    from diplowatch.flows.workers import shared_nlp
+
+    shared_nlp()  # the spaCy model loaded once, before any case: its seconds are no case's
     hostile, internal = servers
     bat = Battery(build_cases(hostile, internal), internal, tmp_path_factory.mktemp("hostile"))
     yield bat
