@@ -52,7 +52,7 @@ allow_hosts = ["127.0.0.1"]
 
 [pipeline]
 workers = 0
-batch_size = 10
+batch_size = 25
 """
 
 Check = Callable[[dict[str, list[dict[str, Any]]]], list[str]]

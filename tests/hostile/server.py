@@ -94,7 +94,7 @@ def trickle(interval: float) -> Handler:
     """Headers, then one byte every `interval` seconds until the client leaves (bounded)."""
 
     def send(conn: socket.socket) -> None:
-        conn.sendall(head(200, {"Content-Type": "text/html", "Content-Length": "1000000"}))
+        conn.sendall(head(200, {"Content-Type": "text/html"}))  # a body read until close
         stop = time.monotonic() + TRICKLE_SECONDS
         while time.monotonic() < stop:
             try:
