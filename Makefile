@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo run test lint typecheck-tree bench clean
+.PHONY: demo run test lint typecheck-tree bench hostile clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -40,6 +40,12 @@ typecheck-tree:
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_pipeline.py
+
+# the hostile battery (tests/hostile): every case through the daily flow, then its table
+hostile: $(STAMP)
+	mkdir -p build
+	HOSTILE_TABLE=build/hostile.md $(BIN)/pytest tests/hostile -p no:cacheprovider -q
+	@cat build/hostile.md
 
 clean:
 	rm -rf $(VENV) build data/demo.duckdb
