@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Iterator
 from typing import Any
 
+import anyio
 import httpcore
 import pytest
 
@@ -170,7 +171,7 @@ def test_connects_to_the_address_it_checked(monkeypatch: pytest.MonkeyPatch) -> 
         dialled.append(host)
         raise httpcore.ConnectError("test: no network")
 
-    monkeypatch.setattr(netguard.anyio, "getaddrinfo", resolver)
+    monkeypatch.setattr(anyio, "getaddrinfo", resolver)  # what netguard resolves with
     monkeypatch.setattr(httpcore.AnyIOBackend, "connect_tcp", dial)
     backend = GuardedBackend([])
     with pytest.raises(httpcore.ConnectError):
