@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo run test lint typecheck-tree bench hostile clean
+.PHONY: demo run test lint typecheck-tree bench fit-flag hostile clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -40,6 +40,10 @@ typecheck-tree:
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_pipeline.py
+
+# refit the flag's decision ([model] of config/flag.toml) on every labelled text; deterministic
+fit-flag: $(STAMP)
+	$(BIN)/python scripts/fit_flag.py
 
 # the hostile battery (tests/hostile): every case through the daily flow, then its table
 hostile: $(STAMP)

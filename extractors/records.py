@@ -37,9 +37,16 @@ class Article:
 
 @dataclass(frozen=True, slots=True)
 class Flag:
+    """The flag's decision: `score` is a probability, `relevant` is score >= threshold.
+
+    `contributions` are (feature, weight x value) pairs: the largest positive first, then the
+    largest negative; `reasons` are the strings the `analyze` contract shows, built from them.
+    """
+
     relevant: bool
     score: float  # in [0, 1]
     reasons: list[str] = field(default_factory=list)
+    contributions: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

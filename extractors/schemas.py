@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from diplowatch.extractors.flag_features import NAMED_CATEGORIES, feature_names
+
 __all__ = ["RULE_ORDER", "ActorsFile", "FlagFile", "LexiconFile"]
 
 # strict: a quoted number is reported, not coerced (the extractors read the raw values)
@@ -197,43 +199,9 @@ class LexiconFile(BaseModel):
 
 # -- flag.toml ---------------------------------------------------------------------------------
 
-Category = Literal["diplomacy", "speech", "battlefield", "offtopic", "other_conflict", "prisoners"]
+# the term categories the features name (extractors/flag_features.py): a new one asks for a refit
+Category = Annotated[str, Field(pattern=r"^[a-z][a-z_]*$")]
 SIDE_NAMES = ("West", "RUS", "UKR", "other")
-
-
-class ImpliedUkraine(BaseModel):
-    model_config = TABLE
-
-    gate: Share
-    since: IsoDate
-    measures: Phrases
-    min_weight: Weight
-    max_other_share: Weight
-
-
-class VariedCues(BaseModel):
-    model_config = TABLE
-
-    min_distinct: int = Field(ge=0)
-    factor: Weight
-    categories: list[Category]
-
-
-class Position(BaseModel):
-    model_config = TABLE
-
-    title: Weight
-    lead: Weight
-    body: Weight
-    body_half_chars: Weight
-
-
-class Gate(BaseModel):
-    model_config = TABLE
-
-    one_side: Share
-    no_ukraine: Share
-    one_actor: Share
 
 
 class Sides(BaseModel):
@@ -248,59 +216,71 @@ class Other(BaseModel):
     model_config = TABLE
 
     codes: Phrases
-    weight: Weight
 
 
 def _adjectives(table: dict[str, Any]) -> dict[str, Any]:
-    """`weight` and lists of adjectives keyed by a side or sides joined by '+' ("West+UKR")."""
+    """Lists of adjectives keyed by a side or sides joined by '+' ("West+UKR")."""
     for key, value in table.items():
-        if key == "weight":
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise ValueError(f"weight = {value!r}: expected a number >= 0")
-        elif not all(part in SIDE_NAMES for part in key.split("+")):
+        if not all(part in SIDE_NAMES for part in key.split("+")):
             raise ValueError(
                 f"unknown side {key!r} (sides: {', '.join(SIDE_NAMES)}, or several joined by +)"
             )
-        elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValueError(f"{key} = {value!r}: expected an array of strings")
-    if "weight" not in table:
-        raise ValueError("weight: missing")
     return table
 
 
 class Terms(BaseModel):
     model_config = TABLE
 
-    weight: Weight
+    # "for": diplomacy (the share's numerator); "against": battlefield, off-topic, other
+    # conflicts; "topic": what the story is about, on neither side of the share
+    kind: Literal["for", "against", "topic"]
     terms: Phrases
+
+
+class Model(BaseModel):
+    """Written by scripts/fit_flag.py: score = sigmoid(intercept + sum(weights[f] x feature f))."""
+
+    model_config = TABLE
+
+    threshold: Share
+    intercept: float
+    weights: dict[str, float]
 
 
 class FlagFile(BaseModel):
     model_config = TABLE
 
-    threshold: Share
-    strength_half: float = Field(gt=0)
     lead_paragraphs: int = Field(ge=0)
     lead_chars: int = Field(ge=0)
-    min_side_weight: Weight
     head_chars: int = Field(ge=0)
-    min_ukraine_outside_head: Weight
-    min_ukraine_hint: Weight
+    body_half_chars: float = Field(gt=0)
+    invasion: IsoDate
     skip_lines: Phrases
-    implied_ukraine: ImpliedUkraine
-    varied_cues: VariedCues
-    repeat_decay: dict[Category, Share]
-    position: Position
-    gate: Gate
     sides: Sides
     other: Other
     adjectives: Annotated[dict[str, Any], AfterValidator(_adjectives)]
     terms: dict[Category, Terms]
+    model: Model
 
     @model_validator(mode="after")
-    def _every_category(self) -> FlagFile:
-        # flag.py weighs every category; a missing one would be a silent zero
-        missing = [c for c in typing.get_args(Category) if c not in self.terms]
+    def _weights_name_features(self) -> FlagFile:
+        # a weight for a feature that does not exist (misspelt, or a category since removed) would
+        # be silently ignored; a feature without a weight would be a silent zero: refit instead
+        absent = [c for c in NAMED_CATEGORIES if c not in self.terms]
+        if absent:
+            raise ValueError(f"terms: missing [terms.{absent[0]}] (the features read it by name)")
+        names = feature_names(self.terms)
+        unknown = sorted(set(self.model.weights) - set(names))
+        if unknown:
+            raise ValueError(
+                f"model.weights.{unknown[0]}: unknown feature (a misspelling, or refit with "
+                "make fit-flag)"
+            )
+        missing = [n for n in names if n not in self.model.weights]
         if missing:
-            raise ValueError(f"terms: missing [terms.{missing[0]}]")
+            raise ValueError(
+                f"model.weights: no weight for feature {missing[0]!r} (refit with make fit-flag)"
+            )
         return self

@@ -79,6 +79,7 @@ from diplowatch.extractors.sitemaps import (
 from diplowatch.flows import http
 from diplowatch.flows.config import Config, Feed, load_config
 from diplowatch.flows.daily import WRITE_WAIT, Clock, ingest, new_items
+from diplowatch.flows.derived import refresh_derived
 from diplowatch.flows.progress import COUNTS, reporter
 from diplowatch.flows.settings import Settings
 from diplowatch.flows.sources import Sources, backfill_sources
@@ -540,6 +541,7 @@ def backfill(
                     return Failed(message=str(exc), data=exc)
                 assert isinstance(counts, dict)  # a Failed state is raised by the call
                 results[day.isoformat()] = {"status": "completed", **counts}
+        refresh_derived(db_path, cfg)  # copies-events: copy groups and events of the new articles
     finally:
         _pool = None
         _sitemap_cache.clear()

@@ -32,6 +32,7 @@ from diplowatch.extractors.pipeline import FetchedPage
 from diplowatch.extractors.records import FeedItem, ProcessedArticle
 from diplowatch.flows import http
 from diplowatch.flows.config import Config, Feed, load_config, parse_feeds
+from diplowatch.flows.derived import refresh_derived
 from diplowatch.flows.prefect_runtime import signal_of
 from diplowatch.flows.routing import route_mounts
 from diplowatch.flows.settings import FetchSettings, ScheduleSettings
@@ -470,6 +471,7 @@ def daily(
                     route=route,
                 )
             clock.seconds.update(pool.seconds)
+        refresh_derived(db_path, cfg)  # copies-events: copy groups and events of the new articles
     except BaseException as exc:
         close_failed(db_path, run_id, counts, clock.seconds, exc)
         raise

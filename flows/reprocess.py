@@ -30,6 +30,7 @@ from diplowatch.extractors.pipeline import FetchedPage
 from diplowatch.extractors.records import FeedItem, ProcessedArticle
 from diplowatch.flows.config import load_config
 from diplowatch.flows.daily import WRITE_WAIT
+from diplowatch.flows.derived import refresh_derived
 from diplowatch.flows.workers import AnalyzerPool, version_of
 from diplowatch.storage import db as storage_db
 from diplowatch.storage import writes
@@ -185,6 +186,7 @@ def reprocess(
                     counts[key] += value
                 logger.info("reprocessed %d pages (up to %s)", counts["pages"], after)
                 stored = upcoming
+        refresh_derived(db_path, cfg, (since, until))  # copies-events: regroup what was rewritten
     except BaseException as exc:
         with storage_db.session(db_path, wait=WRITE_WAIT) as con:
             writes.finish_run(con, run_id, status="failed", counts=counts, error=str(exc))

@@ -19,6 +19,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 __all__ = [
     "BackfillSettings",
+    "CopiesSettings",
+    "EventsSettings",
     "FetchSettings",
     "PipelineSettings",
     "ScheduleSettings",
@@ -140,6 +142,40 @@ class BackfillSettings(BaseModel):
     max_snapshots: int = Field(ge=1, description="Archived copies of one feed read per date.")
 
 
+class CopiesSettings(BaseModel):
+    model_config = SECTION
+
+    min_containment: float = Field(
+        gt=0,
+        le=1,
+        description="Share of the shorter text's word 5-shingles found in the other that makes "
+        "two articles copies of one dispatch.",
+    )
+    min_shingles: int = Field(
+        ge=1, description="Shingles a text needs (about its words) to be compared at all."
+    )
+    lsh_threshold: float = Field(
+        gt=0, lt=1, description="Jaccard index the MinHash LSH index aims at for candidates."
+    )
+    num_perm: int = Field(ge=16, le=1024, description="MinHash permutations per signature.")
+    window_days: int = Field(
+        ge=0, description="Days apart beyond which two articles are never copies."
+    )
+
+
+class EventsSettings(BaseModel):
+    model_config = SECTION
+
+    window_days: int = Field(
+        ge=0, description="Days an article may follow an event's latest story and still join it."
+    )
+    min_similarity: float = Field(
+        gt=0,
+        le=1,
+        description="TF-IDF cosine between a story and an event's stories needed to join it.",
+    )
+
+
 class Settings(BaseModel):
     """The merged `settings.toml`: one frozen model per section."""
 
@@ -149,6 +185,8 @@ class Settings(BaseModel):
     pipeline: PipelineSettings
     schedule: ScheduleSettings
     backfill: BackfillSettings
+    copies: CopiesSettings
+    events: EventsSettings
 
 
 def _type_name(annotation: Any) -> str:

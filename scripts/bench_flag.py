@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Time `flag_article` per article: it runs on every article, so it must stay cheap.
 
-Texts: our dev, held-out, fresh and unseen sets, the claims set (tests/devset/) and, where
-present, the real pages of ../shared/corpus/pages, extracted once up front with trafilatura
-(only the flag is timed).
+Texts: our dev, held-out, fresh, unseen and missed sets, the claims set (tests/devset/) and,
+where present, ../shared/eval/real-dev and the real pages of ../shared/corpus/pages, extracted
+once up front with trafilatura (only the flag is timed: features and the model's sigmoid).
 
     .venv/bin/python scripts/bench_flag.py [--repeat N] [--show]
 
@@ -33,6 +33,20 @@ SHARED = ROOT.parent / "shared"
 def load_devset(name: str = "dev") -> list[tuple[str, str | None, str, date | None]]:
     docs: list[tuple[str, str | None, str, date | None]] = []
     path = ROOT / "tests" / "devset" / f"{name}.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            d = json.loads(line)
+            published = date.fromisoformat(d["published"]) if d.get("published") else None
+            docs.append((d["id"], d.get("title"), d["text"], published))
+    return docs
+
+
+def load_real_dev() -> list[tuple[str, str | None, str, date | None]]:
+    path = SHARED / "eval" / "real-dev" / "docs.jsonl"
+    if not path.is_file():
+        print(f"(no real-dev at {path})")
+        return []
+    docs: list[tuple[str, str | None, str, date | None]] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             d = json.loads(line)
@@ -80,7 +94,9 @@ def main() -> int:
         "heldout": load_devset("heldout"),
         "fresh": load_devset("fresh"),
         "unseen": load_devset("unseen"),
+        "missed": load_devset("missed"),
         "claims": load_devset("claims/docs"),
+        "real-dev": load_real_dev(),
         "corpus": load_corpus(),
     }
     everything: list[float] = []

@@ -158,6 +158,42 @@ def _run_seconds(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE runs ADD COLUMN seconds TEXT")
 
 
+@MIGRATIONS("0006_copy_group")
+def _copy_group(con: duckdb.DuckDBPyConnection) -> None:
+    # Wire copies: the URL of the earliest copy of the dispatch an article reprints (its own URL
+    # when it is a copy of nothing stored). Existing rows start as their own group; the copies
+    # refresh (storage.derived) regroups them.
+    con.execute("ALTER TABLE articles ADD COLUMN copy_group TEXT")
+    con.execute("UPDATE articles SET copy_group = url")
+
+
+@MIGRATIONS("0007_events")
+def _events(con: duckdb.DuckDBPyConnection) -> None:
+    # Events (a call, a summit, a round of talks) grouping flagged articles. `event_id` is stable:
+    # derived from the earliest article's URL, so a rerun rewrites the same ids. `countries` is a
+    # JSON list of ISO3 codes (and NATO, EU, ...) as text.
+    con.execute(
+        """
+        CREATE TABLE events (
+            event_id   TEXT PRIMARY KEY,
+            title      TEXT,
+            first_seen TIMESTAMP,
+            last_seen  TIMESTAMP,
+            countries  TEXT
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE event_articles (
+            event_id TEXT NOT NULL,
+            url      TEXT NOT NULL,
+            PRIMARY KEY (event_id, url)
+        )
+        """
+    )
+
+
 def applied(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Names of the migrations recorded in this database, oldest first."""
     con.execute(

@@ -163,10 +163,66 @@ def list_claims(
     return run_query(con, sql, params)
 
 
+#: Claims counted once per copy group: the same sentence, speaker and kind in several copies of
+#: one dispatch is one claim (kept: the earliest copy's). A paragraph only one copy has (an
+#: updated version) still counts. Columns: those of `claims`, plus copy_group and published.
+DISTINCT_CLAIMS = """
+    SELECT * EXCLUDE (pick) FROM (
+        SELECT c.*, coalesce(a.copy_group, a.url) AS copy_group, a.published,
+               row_number() OVER (
+                   PARTITION BY coalesce(a.copy_group, a.url),
+                                coalesce(c.speaker_actor, c.speaker), c.kind, c.sentence,
+                                c.content
+                   ORDER BY (a.url = coalesce(a.copy_group, a.url)) DESC, a.published,
+                            a.fetched, a.url, c.idx
+               ) AS pick
+        FROM claims c JOIN articles a USING (url)
+    ) WHERE pick = 1
+"""
+
+_COUNT_BY = {
+    "country": "speaker_country",
+    "kind": "kind",
+    "actor": "speaker_actor",
+}
+
+
+def claim_counts(
+    con: duckdb.DuckDBPyConnection,
+    by: str = "country",
+    since: date | None = None,
+    until: date | None = None,
+) -> Rows:
+    """Claims per speaker country, kind or actor, each counted once per copy group.
+
+    Columns: the key, `claims` (once per copy group), `copies` (every copy counted), busiest
+    first. since/until apply to the article's published date.
+    """
+    if by not in _COUNT_BY:
+        raise QueryError(f"count claims by one of {', '.join(_COUNT_BY)}, not {by!r}")
+    column = _COUNT_BY[by]
+    where, params = _date_filters("published", since, until)
+    clause = " WHERE " + " AND ".join(where) if where else ""
+    sql = (
+        f"WITH once AS ({DISTINCT_CLAIMS}),"
+        " every AS (SELECT c.*, a.published FROM claims c JOIN articles a USING (url))"
+        f" SELECT k AS {by}, sum(n_once)::BIGINT AS claims, sum(n_all)::BIGINT AS copies FROM ("
+        f"  SELECT {column} AS k, count(*) AS n_once, 0 AS n_all FROM once{clause} GROUP BY k"
+        "  UNION ALL"
+        f"  SELECT {column} AS k, 0, count(*) FROM every{clause} GROUP BY k"
+        ") GROUP BY k ORDER BY claims DESC, copies DESC, k NULLS LAST"
+    )
+    return run_query(con, sql, params + params)
+
+
 def summary(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Headline counts: articles (and by status), flagged stories, claims, runs."""
+    """Headline counts: articles (and by status), flagged stories, claims, runs.
+
+    `copy_groups`: distinct dispatches among the articles; `claims_once`: claims counted once
+    per copy group (DISTINCT_CLAIMS); `events`: events of flagged stories.
+    """
     row = con.execute(
-        """
+        f"""
         SELECT
             (SELECT count(*) FROM articles),
             (SELECT count(*) FROM articles WHERE status = 'extracted'),
@@ -174,9 +230,23 @@ def summary(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             (SELECT count(*) FROM articles WHERE status = 'failed'),
             (SELECT count(*) FROM flags WHERE relevant),
             (SELECT count(*) FROM claims),
-            (SELECT count(*) FROM runs)
+            (SELECT count(*) FROM runs),
+            (SELECT count(DISTINCT coalesce(copy_group, url)) FROM articles),
+            (SELECT count(*) FROM ({DISTINCT_CLAIMS})),
+            (SELECT count(*) FROM events)
         """
     ).fetchone()
-    keys = ("articles", "extracted", "empty", "failed", "flagged", "claims", "runs")
+    keys = (
+        "articles",
+        "extracted",
+        "empty",
+        "failed",
+        "flagged",
+        "claims",
+        "runs",
+        "copy_groups",
+        "claims_once",
+        "events",
+    )
     values = row if row is not None else (0,) * len(keys)
     return {key: int(value) for key, value in zip(keys, values, strict=True)}

@@ -43,7 +43,9 @@ def test_db_and_config_only_where_used() -> None:
         name: {f for a in sub._actions for f in a.option_strings} for name, sub in commands.items()
     }
     assert "--db" not in flags["analyze"] and "--db" not in flags["settings"]
-    assert "--config" not in flags["query"] and "--config" not in flags["claims"]
+    assert "--config" not in flags["query"] and "--config" not in flags["flagged"]
+    # claims checks --kind/--country/--actor against the user's lexicon and actors
+    assert "--config" in flags["claims"]
     assert {"--db", "--config"} <= flags["run"]
 
 

@@ -96,7 +96,8 @@ def test_a_user_actors_file_replaces_the_actor_list(tmp_path: Path) -> None:
 def test_unknown_section_names_the_user_file_and_the_known_ones(tmp_path: Path) -> None:
     path = write(tmp_path, "settings.toml", "[pipline]\nworkers = 1\n")
     assert error_of(tmp_path) == (
-        f"{path}: [pipline]: unknown section (known: backfill, fetch, pipeline, schedule)"
+        f"{path}: [pipline]: unknown section"
+        " (known: backfill, copies, events, fetch, pipeline, schedule)"
     )
 
 
@@ -155,9 +156,18 @@ def test_several_problems_are_counted(tmp_path: Path) -> None:
             '[claims.speakers]\nanaphora_window = "4"\n',
             'claims.speakers.anaphora_window: expected an integer, got "4"',
         ),
-        ("flag.toml", 'threshold = "high"\n', 'threshold: expected a number, got "high"'),
-        ("flag.toml", "threshold = 1.5\n", "threshold = 1.5: must be at most 1"),
-        ("flag.toml", "[gate]\none_sid = 0.2\n", "gate.one_sid: unknown key"),
+        (
+            "flag.toml",
+            '[model]\nthreshold = "high"\n',
+            'model.threshold: expected a number, got "high"',
+        ),
+        ("flag.toml", "[model]\nthreshold = 1.5\n", "model.threshold = 1.5: must be at most 1"),
+        ("flag.toml", "[model]\nthreshol = 0.2\n", "model.threshol: unknown key"),
+        (
+            "flag.toml",
+            "[model.weights]\nukr_titel = 0.2\n",
+            "model.weights.ukr_titel: unknown feature",
+        ),
         ("feeds.toml", '[feeds.x]\noutlet = "X"\nurl = 5\n', "feeds.x.url: expected a string"),
         ("feeds.toml", "[feeds.lemonde-une]\nenabled = 1\n", "feeds.lemonde-une.enabled: expected"),
         (

@@ -97,6 +97,26 @@ def test_sample_articles(server: DemoServer) -> None:
         assert re.search(r"/\d{4}/\d{2}/\d{2}/[a-z0-9-]+_\d+\.html$", a["url"]), a["url"]
 
 
+def test_sample_holds_a_reprint_by_another_outlet(server: DemoServer) -> None:
+    """Issue 12: a dispatch two outlets ran, the second under its own title and cut short."""
+    articles = server.articles()
+    feeds = server.feeds()
+    outlets = {a["slug"]: {feeds[f]["outlet"] for f in a["feeds"]} for a in articles}
+    pairs = [
+        (a, b)
+        for a in articles
+        for b in articles
+        if a is not b
+        and outlets[a["slug"]] != outlets[b["slug"]]
+        and b["paragraphs"] == a["paragraphs"][: len(b["paragraphs"])]
+    ]
+    assert len(pairs) == 1
+    original, reprint = pairs[0]
+    assert original["title"] != reprint["title"]
+    assert len(reprint["paragraphs"]) < len(original["paragraphs"])
+    assert original["published"] < reprint["published"]
+
+
 @pytest.mark.parametrize("validator", ["If-None-Match", "If-Modified-Since"])
 def test_conditional_request_gets_304(
     server: DemoServer, client: httpx.Client, validator: str

@@ -12,6 +12,12 @@
   Chinese mediation, metonyms and role nouns only, diplomacy only in a page's second half; hard
   negatives: trade disputes, Gaza at the UN, Greenland, Niger, Ukrainian domestic politics),
   labelled by DESIGN.md before the flag was run on them;
+* `tests/devset/missed.jsonl`: a fourth set of short articles written by us for the classes the
+  rule-based flag missed on real news (US–Russia talks on security guarantees, NATO's enlargement
+  or a summit "to end the war" without Ukraine named, texts in the wording of Russian wires,
+  sanctions announced on a day of strikes; hard negatives: a US–Russia prisoner swap, New Start,
+  Russia–China gas, Gaza); scored once before any fit on it: the rules P 1.000 R 0.250 F1 0.400,
+  the first fitted model (without it) P 1.000 R 0.750 F1 0.857;
 * `tests/devset/claims/`: the claims dev set written by another engineer; its gold's
   "relevant" field is the flag's label;
 * `tests/devset/corpus_labels.jsonl`: our labels (file name or item link, relevant, a note) for
@@ -19,9 +25,12 @@
   through extract_article and parse_feed as the pipeline does, and never copied here; those
   tests skip where ../shared is absent.
 
-Each test prints precision, recall and F1 (run with `pytest -s`) and holds a floor a little
-under what the flag reaches, so that a regression shows. Labels marked BORDERLINE in their
-note are counted like the others.
+Since the flag's decision is fitted (scripts/fit_flag.py) on all of these texts, the figures here
+are in-sample: they show the fit holds them, not how it does on unseen text. The honest figures
+are the fit's cross-validation by source, printed by `make fit-flag` and written in flag.toml's
+[model] comment. Each test prints precision, recall and F1 (run with `pytest -s`) and holds a
+floor a little under what the flag reaches, so that a regression shows. Labels marked BORDERLINE
+in their note are counted like the others.
 
     .venv/bin/pytest -q -s tests/test_flag_corpus.py
 """
@@ -147,6 +156,15 @@ def unseen_cases() -> list[Case]:
     ]
 
 
+def missed_cases() -> list[Case]:
+    lines = (DEVSET / "missed.jsonl").read_text(encoding="utf-8").splitlines()
+    docs = [json.loads(line) for line in lines if line.strip()]
+    return [
+        Case(d["id"], d["title"], d["text"], date.fromisoformat(d["published"]), d["relevant"])
+        for d in docs
+    ]
+
+
 def claims_cases() -> list[Case]:
     def read(name: str) -> list[dict[str, Any]]:
         lines = (DEVSET / "claims" / name).read_text(encoding="utf-8").splitlines()
@@ -216,7 +234,8 @@ def test_heldout_precision_recall_f1() -> None:
     assert len(cases) >= 30 and sum(c.relevant for c in cases) >= 12
     result = score(cases)
     print("\n" + result.line("heldout (ours)"))
-    # reached 1.0 / 1.0 / 1.0 (17 positives, 18 negatives): one error still passes
+    # rules: 1.0 / 1.0 / 1.0 (17 positives, 18 negatives); fitted model: 1.0 / 1.0 / 1.0
+    # in-sample (CV by source: P 0.944 R 1.000): one error still passes
     assert result.precision >= 0.9 and result.recall >= 0.9 and result.f1 >= 0.93, result
 
 
@@ -226,7 +245,8 @@ def test_fresh_precision_recall_f1() -> None:
     result = score(cases)
     print("\n" + result.line("fresh (ours, untuned)"))
     # 0.75 recall before the implied-Ukraine and varied-cues rules; they reached 1.0 / 1.0 / 1.0
-    # (20 positives, 19 negatives): one error still passes
+    # (20 positives, 19 negatives); fitted model 1.0 / 1.0 / 1.0 in-sample (CV by source:
+    # P 0.952 R 1.000): one error still passes
     assert result.precision >= 0.9 and result.recall >= 0.9 and result.f1 >= 0.93, result
 
 
@@ -237,8 +257,20 @@ def test_unseen_precision_recall_f1() -> None:
     print("\n" + result.line("unseen (ours, labelled before the flag ran)"))
     # before any tuning on it: precision 1.0, recall 0.95, F1 0.974 (the live blog on the Istanbul
     # talks of 2022 missed at 0.358); 1.0 / 1.0 / 1.0 after the varied-cues factor went from 0.5
-    # to 0.35 (20 positives, 13 negatives): one error still passes
+    # to 0.35 (20 positives, 13 negatives); fitted model 1.0 / 1.0 / 1.0 in-sample (CV by source:
+    # P 0.952 R 1.000): one error still passes
     assert result.precision >= 0.9 and result.recall >= 0.9 and result.f1 >= 0.93, result
+
+
+def test_missed_classes_precision_recall_f1() -> None:
+    cases = missed_cases()
+    assert len(cases) >= 14 and sum(c.relevant for c in cases) >= 8
+    result = score(cases)
+    print("\n" + result.line("missed classes (ours, scored before the fit)"))
+    # before the fit: rules 1.0 / 0.25 / 0.40; fitted without it 1.0 / 0.75 / 0.857; with it
+    # 1.0 / 1.0 / 1.0 in-sample (CV by source, the whole set held out: P 1.0 R 0.75): one error
+    # still passes
+    assert result.precision >= 0.85 and result.recall >= 0.85 and result.f1 >= 0.9, result
 
 
 def test_claims_set_relevant_precision_recall_f1() -> None:
@@ -258,7 +290,8 @@ def test_corpus_pages_precision_recall_f1() -> None:
     assert len(cases) == len(list((CORPUS / "pages").glob("*.html")))
     result = score(cases)
     print("\n" + result.line("corpus pages"))
-    # one positive only, a borderline one (missed): hold the false positives down (0 reached)
+    # one positive only, a borderline one (missed by the rules and by the fitted model, in-sample
+    # too): hold the false positives down (0 reached by both)
     assert result.fp <= 1, result
 
 
@@ -269,7 +302,8 @@ def test_corpus_feed_items_precision_recall_f1() -> None:
     assert len(cases) >= 300
     result = score(cases)
     print("\n" + result.line("corpus feed items"))
-    # reached 1.0 / 1.0 (9 positives among 392 items): one error still passes
+    # rules and fitted model (in-sample): 1.0 / 1.0 (9 positives among 392 items; CV by source:
+    # P 0.900 R 1.000): one error still passes
     assert result.precision >= 0.85 and result.recall >= 0.85, result
 
 
@@ -278,5 +312,6 @@ def test_corpus_all_labels_f1() -> None:
     _require_corpus()
     result = score(page_cases() + feed_cases())
     print("\n" + result.line("corpus pages + feed items"))
-    # reached F1 0.947 (the one miss: the borderline RT/Sputnik ban page)
+    # rules and fitted model (in-sample): F1 0.947 (the one miss: the borderline RT/Sputnik ban
+    # page)
     assert result.f1 >= 0.9, result

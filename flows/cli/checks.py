@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from diplowatch.errors import InputError, StorageError
-from diplowatch.flows.cli.parser import DEMO_DB, Command
+from diplowatch.flows.cli.parser import DEMO_DB, READ_COMMANDS, Command
 
 
 def check_window(command: str, args: argparse.Namespace) -> None:
@@ -49,3 +49,7 @@ def prepare(command: Command, args: argparse.Namespace) -> None:
         backfill_sources(args.cfg, args.outlet)
     if command.flow and command.name != "serve":
         check_writable_db(command, args)
+    if command.name in READ_COMMANDS:  # analyst-output: the read commands' own options
+        from diplowatch.flows.cli.filters import check_read
+
+        check_read(command.name, args)

@@ -12,6 +12,7 @@ from datetime import date
 
 from diplowatch.flows.cli.output import counts_line, print_rows, prog
 from diplowatch.flows.cli.parser import DEMO_DB
+from diplowatch.flows.cli.read_commands import demo_report
 
 # The sample's articles are dated around the Biden–Putin call it is written about.
 DEMO_RUN_DATE = date(2021, 12, 7)
@@ -70,6 +71,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"\nQuery it: {prog()} query --db {db_path} "
         '"SELECT kind, count(*) FROM claims GROUP BY kind"'
     )
+    demo_report(db_path)  # analyst-output: the report beside the db, and one event's readouts
     return 0
 
 

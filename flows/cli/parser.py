@@ -17,6 +17,7 @@ from diplowatch import __version__
 
 DATE = "YYYY-MM-DD"
 FORMATS = ("table", "csv", "json")
+EXPORT_FORMATS = ("parquet", "csv", "xlsx")
 DEMO_DB = "data/demo.duckdb"
 
 
@@ -88,13 +89,38 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "claims",
         "read_commands:cmd_claims",
-        "list the stored claims with their outlet, date and title",
+        "list the stored claims, one per wire-copy group, with their article",
         db=True,
+        config=True,  # --kind, --country and --actor are checked against lexicon and actors
     ),
     Command(
         "flagged",
         "read_commands:cmd_flagged",
-        "list the flagged stories with their score and reasons",
+        "list the flagged stories, wire copies folded, with their score and reasons",
+        db=True,
+    ),
+    Command(
+        "readouts",
+        "read_commands:cmd_readouts",
+        "each event's claims side by side by speaker country: USA | RUS | UKR | others",
+        db=True,
+    ),
+    Command(
+        "show",
+        "read_commands:cmd_show",
+        "print a stored article with its claims' sentences marked",
+        db=True,
+    ),
+    Command(
+        "export",
+        "read_commands:cmd_export",
+        "write a table or a query to a Parquet, CSV or xlsx file",
+        db=True,
+    ),
+    Command(
+        "report",
+        "read_commands:cmd_report",
+        "write one self-contained HTML report (charts, events, claims) that opens offline",
         db=True,
     ),
     Command(
@@ -110,6 +136,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
+READ_COMMANDS = ("query", "claims", "flagged", "readouts", "show", "export", "report")
 
 
 def parse_date(value: str) -> date:
@@ -168,11 +195,6 @@ def _window(p: argparse.ArgumentParser, what: str, *, required: bool = False) ->
         )
 
 
-def _output(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=FORMATS, default="table", help="how rows are printed")
-    p.add_argument("--limit", type=positive_int, metavar="N", help="at most N rows")
-
-
 def _add_options(name: str, p: argparse.ArgumentParser) -> None:
     """The options of one command besides --db and --config."""
     if name == "run":
@@ -207,18 +229,10 @@ def _add_options(name: str, p: argparse.ArgumentParser) -> None:
             metavar=DATE,
             help="publication date of the FILEs (picks who holds a role then)",
         )
-    elif name == "query":
-        p.add_argument("sql", metavar="SQL", help="one SELECT (the file is opened read-only)")
-        _output(p)
-    elif name == "claims":
-        p.add_argument("--actor", help="speaker name (part of it)")
-        p.add_argument("--country", metavar="CODE", help="speaker country: USA, RUS, UKR, EU…")
-        p.add_argument("--kind", help="statement, warning, demand, proposal, accusation…")
-        _window(p, "publication date")
-        _output(p)
-    elif name == "flagged":
-        _window(p, "publication date")
-        _output(p)
+    elif name in READ_COMMANDS:
+        from diplowatch.flows.cli.read_options import add_read_options
+
+        add_read_options(name, p)
     elif name == "completion":
         p.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete for")
 

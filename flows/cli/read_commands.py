@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from diplowatch.errors import InputError
-from diplowatch.flows.cli.output import print_rows
+from diplowatch.flows.cli.output import is_terminal, print_rows, prog
 
 
 def _read_docs(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
@@ -82,19 +82,19 @@ def _read_only(args: argparse.Namespace) -> Any:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from diplowatch.storage import queries
+    from diplowatch.storage import export
 
     with _read_only(args) as con:
-        cols, rows = queries.run_query(con, args.sql)
-    print_rows(cols, rows if args.limit is None else rows[: args.limit], args.format, sys.stdout)
+        cols, rows = export.stream(con, args.sql, limit=args.limit)
+        print_rows(cols, rows, args.format, sys.stdout, excel=args.excel)
     return 0
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
-    from diplowatch.storage import queries
+    from diplowatch.storage import listings
 
     with _read_only(args) as con:
-        cols, rows = queries.list_claims(
+        cols, rows = listings.claims(
             con,
             actor=args.actor,
             country=args.country,
@@ -103,19 +103,96 @@ def cmd_claims(args: argparse.Namespace) -> int:
             until=args.until,
             limit=args.limit,
         )
-    print_rows(cols, rows, args.format, sys.stdout)
+        if args.format == "table":
+            cols, rows = listings.claims_for_people(cols, rows, terminal=is_terminal(sys.stdout))
+        print_rows(cols, rows, args.format, sys.stdout, excel=args.excel)
     return 0
 
 
 def cmd_flagged(args: argparse.Namespace) -> int:
-    from diplowatch.storage import queries
+    from diplowatch.storage import listings
 
     with _read_only(args) as con:
-        cols, rows = queries.flagged_stories(
-            con, since=args.since, until=args.until, limit=args.limit
-        )
-    print_rows(cols, rows, args.format, sys.stdout)
+        cols, rows = listings.flagged(con, since=args.since, until=args.until, limit=args.limit)
+        if args.format == "table" and is_terminal(sys.stdout):
+            cols, rows = listings.flagged_for_people(cols, rows)
+        print_rows(cols, rows, args.format, sys.stdout, excel=args.excel)
     return 0
+
+
+def cmd_readouts(args: argparse.Namespace) -> int:
+    from diplowatch.flows.cli.views import print_readouts
+    from diplowatch.storage.listings import event_ids, has_events
+    from diplowatch.storage.readouts import readouts
+
+    with _read_only(args) as con:
+        if not has_events(con):
+            raise InputError(
+                f"{con_path(args)}: no events table yet (a database written before events: "
+                "`diplowatch reprocess` brings it up to date)"
+            )
+        events = readouts(con, event_id=args.event, since=args.since, until=args.until)
+        if args.event is not None and not events and args.event not in event_ids(con):
+            known = event_ids(con)
+            raise InputError(
+                f"readouts: no event {args.event!r} (events: {', '.join(known) or 'none'})"
+            )
+    print_readouts(events, args.format, sys.stdout, excel=args.excel)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from diplowatch.flows.cli.views import print_article
+    from diplowatch.storage.articles_read import load_article
+
+    with _read_only(args) as con:
+        article = load_article(con, args.url)
+    print_article(article, args.claim, sys.stdout)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from diplowatch.storage import export
+
+    out = Path(args.out)
+    with _read_only(args) as con:
+        n = export.export(con, args.format, out, table=args.table, sql=args.query, excel=args.excel)
+    print(f"{out}: {n} row{'s' if n != 1 else ''} ({args.format})", file=sys.stderr)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from diplowatch.flows.report import write_report
+
+    with _read_only(args) as con:
+        stats = write_report(con, Path(args.out), since=args.since, until=args.until)
+    print(stats.line())
+    return 0
+
+
+def demo_report(db: str) -> None:
+    """The end of `diplowatch demo`: the report beside the database, and one event's readouts."""
+    from diplowatch.flows.cli.views import print_readouts
+    from diplowatch.flows.report import write_report
+    from diplowatch.storage.listings import has_events
+    from diplowatch.storage.readouts import readouts
+
+    out = Path(db).with_name(Path(db).stem + "-report.html")
+    with _read_only(argparse.Namespace(db=db)) as con:
+        stats = write_report(con, out)
+        events = readouts(con) if has_events(con) else []
+    print(f"\nReport: {stats.line()}")
+    if events:
+        print(f"\nWhat each side said of one event (all of them: {prog()} readouts --db {db}):")
+        # the event told by most articles, then by most sides: each side's own account of it
+        shown = max(events, key=lambda ev: (ev.articles, len(ev.speaking_sides)))
+        print_readouts([shown], "table", sys.stdout)
+
+
+def con_path(args: argparse.Namespace) -> str:
+    from diplowatch.storage import db as storage_db
+
+    return str(storage_db.db_path(args.db))
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
