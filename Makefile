@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo run test lint typecheck-tree bench fit-flag clean
+.PHONY: demo run test lint typecheck-tree bench fit-flag hostile clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -44,6 +44,12 @@ bench: $(STAMP)
 # refit the flag's decision ([model] of config/flag.toml) on every labelled text; deterministic
 fit-flag: $(STAMP)
 	$(BIN)/python scripts/fit_flag.py
+
+# the hostile battery (tests/hostile): every case through the daily flow, then its table
+hostile: $(STAMP)
+	mkdir -p build
+	HOSTILE_TABLE=build/hostile.md $(BIN)/pytest tests/hostile -p no:cacheprovider -q
+	@cat build/hostile.md
 
 clean:
 	rm -rf $(VENV) build data/demo.duckdb data/demo.read.duckdb data/demo.lock

@@ -9,8 +9,10 @@
     ├── ArchiveError                a CDX answer that cannot be read (not JSON, not rows)
     ├── BackfillError               a past date whose sources could not all be read
     ├── FetchError                  an HTTP fetch failed for good (after its retries)
-    │   ├── BlockedURLError         not http/https, or no host
-    │   ├── ResponseTooLargeError   the body exceeds the configured size cap
+    │   ├── BlockedURLError         not http/https, no host, a bad port, too long, not a URL
+    │   │   └── InternalAddressError    the host is or resolves to a non-public address
+    │   ├── ResponseTooLargeError   the body (decompressed) exceeds the configured size cap
+    │   ├── HostBudgetError         the host has used up its time budget for this phase
     │   └── HTTPStatusError         a final non-2xx/304 status
     └── StorageError                the DuckDB file cannot be used
         ├── DatabaseMissingError    the file does not exist (read-only commands)
@@ -57,6 +59,14 @@ class FetchError(DiplowatchError):
 
 class BlockedURLError(FetchError):
     pass
+
+
+class InternalAddressError(BlockedURLError):
+    """Loopback, private, link-local, multicast, reserved or unspecified: not fetched."""
+
+
+class HostBudgetError(FetchError):
+    """One slow host spends its own time budget, not the run's: its remaining URLs fail."""
 
 
 class ResponseTooLargeError(FetchError):

@@ -83,6 +83,9 @@ def _int_or_none(value: object) -> int | None:
         return None  # the archive writes "-" for unknown status codes and lengths
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def parse_cdx(data: bytes | str) -> list[Snapshot]:
     """The snapshots of a CDX `output=json` answer, in the order the server gave them.
 
@@ -96,8 +99,12 @@ def parse_cdx(data: bytes | str) -> list[Snapshot]:
         rows = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ArchiveError(f"CDX answer is not JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:  # `[[[[...` thousands deep: hostile, and no table
+        raise ArchiveError("CDX answer is nested too deeply to be a table of rows") from None
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
         raise ArchiveError("CDX answer is not a JSON array of rows")
+    # a row is a list of scalars; one holding arrays or objects is skipped like any bad row
+    rows = [row for row in rows if all(isinstance(v, _SCALARS) for v in row)]
     if not rows:
         return []
     header: Sequence[str] = CDX_FIELDS

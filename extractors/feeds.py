@@ -15,10 +15,13 @@ break strict XML, and feed URLs that now answer with an HTML page. The rules her
 from __future__ import annotations
 
 import calendar
+import codecs
 import html
 import io
 import re
 import time
+from collections.abc import Container
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -45,32 +48,59 @@ def _charset_of(content_type: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def _choose_encoding(data: bytes, content_type: str | None) -> str | None:
-    """The first of (HTTP charset, XML declaration, UTF-8, Windows-1252) that decodes the bytes.
+def _known_codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
 
+
+def _utf8_more_likely(data: bytes) -> bool:
+    """Whether undeclared bytes that are not valid UTF-8 still read mostly as UTF-8.
+
+    Windows-1252 text has no valid multi-byte sequences (an accent is one byte followed by
+    ASCII); UTF-8 with a stray bad byte has many. More valid non-ASCII characters than invalid
+    sequences: UTF-8, the bad bytes replaced.
+    """
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd")
+    valid = sum(1 for ch in text if ord(ch) > 127) - invalid
+    return valid > invalid
+
+
+def _choose_encoding(data: bytes, content_type: str | None) -> tuple[str | None, bytes]:
+    """The encoding to tell feedparser, and the bytes to give it.
+
+    The first of (HTTP charset, XML declaration, UTF-8) that decodes the bytes is used as is.
     feedparser alone follows RFC 3023 to the letter: no HTTP header and no declaration means a
-    guess that is often Latin-1, and `text/xml` without charset means US-ASCII. Feeds in the wild
-    are mostly undeclared UTF-8, and the rest Windows-1252, so we pick a codec that actually
-    decodes and tell feedparser. None leaves a UTF-16/32 BOM to feedparser.
+    guess that is often Latin-1, and `text/xml` without charset means US-ASCII; feeds in the wild
+    are mostly undeclared UTF-8, and the rest Windows-1252. When none decodes, invalid bytes cost
+    those bytes only: the declared encoding (else UTF-8) decodes with U+FFFD for each bad
+    sequence, unless "UTF-8" bytes hold no valid accent at all (Windows-1252 mislabelled); then
+    feedparser gets the text as UTF-8 (it rewrites the declaration). None leaves a UTF-16/32
+    BOM to feedparser.
     """
     if data.startswith(_UTF16_32_BOMS):
-        return None
-    declared = _XML_DECL_ENCODING.match(data)
-    candidates = [
+        return None, data
+    declared_match = _XML_DECL_ENCODING.match(data)
+    declared = [
         _charset_of(content_type),
-        declared.group(1).decode("ascii").lower() if declared else None,
-        "utf-8",
-        "windows-1252",
+        declared_match.group(1).decode("ascii").lower() if declared_match else None,
     ]
-    for candidate in candidates:
+    for candidate in [*declared, "utf-8"]:
         if not candidate:
             continue
         try:
             data.decode(candidate)
         except (LookupError, UnicodeDecodeError):
             continue
-        return candidate
-    return "iso-8859-1"  # decodes any byte: the last resort keeps whatever text there is
+        return candidate, data
+    fallback = next((c for c in map(_known_codec, declared) if c), "utf-8")
+    if fallback == "utf-8" and not _utf8_more_likely(data):
+        fallback = "windows-1252"  # "UTF-8" (declared or not) that is really Windows-1252
+    return "utf-8", data.decode(fallback, errors="replace").encode("utf-8")
 
 
 def _looks_like_html(data: bytes) -> bool:
@@ -126,6 +156,19 @@ def _published(entry: Any) -> datetime | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """The items taken from one feed, and whether the feed held more than were taken.
+
+    A truncated feed's validators must not be stored: the next run has to fetch it again to
+    take the items left out (the first `max_items` are then known and skipped by the caller).
+    """
+
+    items: list[FeedItem]
+    truncated: bool = False
+    entries: int = 0  # entries in the document, taken or not
+
+
 def parse_feed(
     data: bytes,
     *,
@@ -133,11 +176,36 @@ def parse_feed(
     outlet: str,
     url: str,
     content_type: str | None = None,
+    max_items: int | None = None,
 ) -> list[FeedItem]:
+    """The items of one fetched feed (see `read_feed`), without the truncation flag."""
+    return read_feed(
+        data,
+        feed_id=feed_id,
+        outlet=outlet,
+        url=url,
+        content_type=content_type,
+        max_items=max_items,
+    ).items
+
+
+def read_feed(
+    data: bytes,
+    *,
+    feed_id: str,
+    outlet: str,
+    url: str,
+    content_type: str | None = None,
+    max_items: int | None = None,
+    skip: Container[str] = frozenset(),
+) -> ParsedFeed:
     """The items of one fetched feed, in feed order, each URL canonical and unique.
 
-    Raises NotAFeedError when the bytes are an HTML page (or anything else with no RSS/Atom
-    structure and no entries). An empty but valid feed gives `[]`.
+    At most `max_items` items (fetch.max_items_per_feed) are taken; canonical URLs in `skip`
+    (those already stored, when the caller knows them) are left out and do not count, so a
+    long feed is taken a slice per run, the rest the next runs. `truncated` says items were
+    left for later. Raises NotAFeedError when the bytes are an HTML page (or anything else
+    with no RSS/Atom structure and no entries). An empty but valid feed gives no items.
     """
     label = feed_id or url
     if not data.strip():
@@ -146,7 +214,7 @@ def parse_feed(
         raise NotAFeedError(label, "served an HTML page, not a feed")
 
     headers = {"content-location": url}
-    encoding = _choose_encoding(data, content_type)
+    encoding, data = _choose_encoding(data, content_type)
     if encoding:
         headers["content-type"] = f"application/xml; charset={encoding}"
     # A file-like object: given bytes or str, feedparser would try them as a path or a URL.
@@ -171,6 +239,10 @@ def parse_feed(
         if key in seen:
             continue
         seen.add(key)
+        if key in skip:
+            continue
+        if max_items is not None and len(items) >= max_items:
+            return ParsedFeed(items, truncated=True, entries=len(entries))
         items.append(
             FeedItem(
                 url=key,
@@ -182,4 +254,4 @@ def parse_feed(
                 summary=_plain_summary(entry.get("summary")),
             )
         )
-    return items
+    return ParsedFeed(items, truncated=False, entries=len(entries))

@@ -132,6 +132,17 @@ def _child_text(el: etree._Element, name: str) -> str | None:
     return None
 
 
+# libxml2's own limits: what it stopped at is a hostile document, not a truncated sitemap to
+# recover (a nesting of thousands of elements, an entity loop or amplification).
+_PATHOLOGICAL = ("RESOURCE_LIMIT", "ENTITY_LOOP", "AMPLIFICATION", "HUGE")
+
+
+def _refuse_pathological(parser: etree.XMLParser) -> None:
+    for entry in parser.error_log:
+        if any(mark in entry.type_name for mark in _PATHOLOGICAL):
+            raise SitemapError(f"refused: {entry.message.strip()[:200]}")
+
+
 def parse_sitemap(data: bytes) -> Sitemap:
     """A sitemap index or urlset, from plain or gzip bytes.
 
@@ -147,8 +158,9 @@ def parse_sitemap(data: bytes) -> Sitemap:
     )
     try:
         root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise SitemapError(f"not XML ({exc})") from None
+    except (etree.XMLSyntaxError, RecursionError, ValueError) as exc:
+        raise SitemapError(f"not XML ({str(exc)[:200]})") from None
+    _refuse_pathological(parser)
     if root is None:
         raise SitemapError("not XML")
     kind = _local(root)

@@ -153,12 +153,15 @@ async def _fetch_feeds(
                 outcome.status = "unchanged"
                 return outcome
             try:
-                outcome.items = parse_feed(
+                # in a thread: a long feed's parse must not stall the other feeds' fetches
+                outcome.items = await asyncio.to_thread(
+                    parse_feed,
                     res.content,
                     feed_id=feed_id,
                     outlet=outcome.outlet,
                     url=res.final_url,
                     content_type=res.content_type,
+                    max_items=settings.max_items_per_feed,
                 )
             except DiplowatchError as exc:
                 outcome.error = str(exc)

@@ -8,6 +8,12 @@ Politeness, because we hit the same few news sites every day: one identifying Us
 conditional GETs (a feed that has not changed costs the site a 304), bounded concurrency per host
 and overall, an optional minimum interval between requests to one host (backfills hammer one
 archive), and backoff that honours Retry-After.
+
+Safety, because the URLs come from outside: every URL and every redirect hop is checked
+(`netguard.check_url`), the one transport connects only to public addresses after resolving them
+itself (`netguard.GuardedBackend`), redirects are followed here, hop by hop, rather than by httpx,
+bodies are decompressed under the size cap (`bodies.read_body`), one attempt has an overall
+deadline and each host a time budget per phase, so a trickling server costs its own budget.
 """
 
 from __future__ import annotations
@@ -19,26 +25,55 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import urljoin
 
 import httpx
 
 from diplowatch.errors import (
     BlockedURLError,
     FetchError,
+    HostBudgetError,
     HTTPStatusError,
+    InternalAddressError,
     ResponseTooLargeError,
 )
 from diplowatch.extractors.urls import host_of
+from diplowatch.flows.bodies import ACCEPT_ENCODING, read_body
+from diplowatch.flows.limits import HostBudget, HostLimiter
+from diplowatch.flows.netguard import (
+    ALLOWED_SCHEMES,
+    GuardedTransport,
+    RefusedAddress,
+    check_url,
+    shown,
+)
 from diplowatch.flows.settings import FetchSettings
 
-ALLOWED_SCHEMES = frozenset({"http", "https"})
-RETRY_STATUSES = frozenset({429, *range(500, 600)})  # too many requests, any server error
+__all__ = [
+    "ALLOWED_SCHEMES",
+    "FetchRequest",
+    "FetchResult",
+    "HostBudget",
+    "HostLimiter",
+    "check_url",
+    "fetch",
+    "fetch_many",
+    "make_client",
+    "parse_retry_after",
+]
 
-# A whole attempt (connect, headers, body) may last at most this many read timeouts on top of
-# the connect timeout: httpx's timeouts are per phase, and a server trickling one byte at a time
-# would otherwise never time out.
-ATTEMPT_DEADLINE_FACTOR = 3
+RETRY_STATUSES = frozenset({429, *range(500, 600)})  # too many requests, any server error
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# httpx parses a redirect's Location even when it does not follow it, and a hostile one
+# (`mailto:`, 70,000 characters, `http://[zz`) then raises from inside the request; the client
+# moves it aside as soon as the response arrives, for `fetch` to check it itself.
+LOCATION = "x-diplowatch-location"
+
+
+async def _set_location_aside(response: httpx.Response) -> None:
+    if "location" in response.headers:
+        response.headers[LOCATION] = response.headers["location"]
+        del response.headers["location"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,85 +112,29 @@ class _Retryable:
 def make_client(
     settings: FetchSettings, *, mounts: dict[str, httpx.AsyncBaseTransport] | None = None
 ) -> httpx.AsyncClient:
-    """The one client of a run: timeouts, User-Agent, redirect cap and pool size from settings.
+    """The one client of a run: timeouts, User-Agent, pool size from settings; guarded transport.
 
     Use it as `async with make_client(settings) as client:` so connections are closed.
-    `mounts` diverts some hosts to other transports (the offline demo's loopback route).
+    `mounts` diverts some hosts to other transports (the offline demo's loopback route: a
+    route is set in code, never by a feed, so its hosts go where it says). Redirects are not
+    followed by httpx but by `fetch`, which checks every hop. Proxies from the environment are
+    not used: through a proxy we could not check where a connection goes.
     """
     timeout = settings.timeout
-    concurrency = settings.concurrency
+    limits = httpx.Limits(
+        max_connections=settings.concurrency,
+        max_keepalive_connections=settings.concurrency,
+    )
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=settings.connect_timeout),
-        headers={"User-Agent": settings.user_agent},
-        follow_redirects=True,
+        headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+        follow_redirects=False,
         max_redirects=settings.max_redirects,
-        limits=httpx.Limits(
-            max_connections=concurrency,
-            max_keepalive_connections=concurrency,
-        ),
+        transport=GuardedTransport(settings.allow_hosts, limits),
         mounts=mounts,
+        trust_env=False,
+        event_hooks={"response": [_set_location_aside]},
     )
-
-
-class HostLimiter:
-    """Bounded concurrency per host and overall, plus an optional per-host request rate.
-
-    `rate` (requests per second per host, e.g. backfill.requests_per_second) spaces the *starts*
-    of requests to one host at least 1/rate seconds apart; None means no spacing.
-    The host semaphore is taken before the global one, so a request queued for a busy host
-    never holds one of the global slots other hosts could use.
-    """
-
-    def __init__(self, per_host: int, concurrency: int, *, rate: float | None = None) -> None:
-        if per_host < 1 or concurrency < 1:
-            raise ValueError("per_host and concurrency must be at least 1")
-        if rate is not None and rate <= 0:
-            raise ValueError("rate must be positive or None")
-        self.per_host = per_host
-        self.concurrency = concurrency
-        self.rate = rate
-        self._total = asyncio.Semaphore(concurrency)
-        self._hosts: dict[str, asyncio.Semaphore] = {}
-        self._pace_locks: dict[str, asyncio.Lock] = {}
-        self._next_start: dict[str, float] = {}
-
-    @classmethod
-    def from_settings(cls, settings: FetchSettings, *, rate: float | None = None) -> HostLimiter:
-        return cls(settings.per_host, settings.concurrency, rate=rate)
-
-    async def _pace(self, host: str) -> None:
-        if self.rate is None:
-            return
-        lock = self._pace_locks.setdefault(host, asyncio.Lock())
-        async with lock:
-            now = time.monotonic()
-            start = max(now, self._next_start.get(host, now))
-            self._next_start[host] = start + 1.0 / self.rate
-        if start > now:
-            await asyncio.sleep(start - now)
-
-    @contextlib.asynccontextmanager
-    async def slot(self, url: str) -> AsyncIterator[None]:
-        """Hold one request slot for the host of `url` for the duration of the block."""
-        host = host_of(url)
-        host_sem = self._hosts.setdefault(host, asyncio.Semaphore(self.per_host))
-        async with host_sem, self._total:
-            await self._pace(host)
-            yield
-
-
-def check_url(url: str) -> None:
-    """Raise BlockedURLError unless `url` is http(s) with a host: no file://, ftp://, data:."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        raise BlockedURLError(url, "not a valid URL") from None
-    if parts.scheme.lower() not in ALLOWED_SCHEMES:
-        raise BlockedURLError(
-            url, f"scheme {parts.scheme or '(none)'!r} not allowed, only http/https"
-        )
-    if not parts.hostname:
-        raise BlockedURLError(url, "no host")
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -182,32 +161,90 @@ def _backoff(settings: FetchSettings, attempt: int, retry_after: float | None) -
     return min(settings.backoff * 2.0 ** (attempt - 1), cap)
 
 
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    response: httpx.Response
+    final_url: str
+    body: bytes
+
+
+def _hop(url: str, current: str, location: str, settings: FetchSettings) -> str:
+    """The next URL of a redirect, checked like the first; errors name the URL we were asked."""
+    try:
+        target = urljoin(current, location.strip())
+    except ValueError:
+        raise BlockedURLError(
+            shown(url), f"redirected to an invalid location {shown(location)!r}"
+        ) from None
+    try:
+        check_url(target, allow_hosts=settings.allow_hosts, max_length=settings.max_url_length)
+    except BlockedURLError as exc:
+        raise type(exc)(shown(url), f"redirected to {exc}") from None
+    return target
+
+
 async def _attempt(
     client: httpx.AsyncClient,
     url: str,
     headers: dict[str, str],
-    max_bytes: int,
-) -> tuple[httpx.Response, bytes] | _Retryable:
-    """One GET: the response and its body (read under the cap), or a retryable status."""
-    async with client.stream("GET", url, headers=headers) as response:
-        status = response.status_code
-        if status in RETRY_STATUSES:
-            return _Retryable(status, parse_retry_after(response.headers.get("retry-after")))
-        if status == 304:
-            return response, b""
-        if not 200 <= status < 300:
-            raise HTTPStatusError(url, status)
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > max_bytes:
-            raise ResponseTooLargeError(
-                url, f"Content-Length {int(declared)} exceeds the {max_bytes}-byte cap"
-            )
-        body = bytearray()
-        async for chunk in response.aiter_bytes():
-            body += chunk
-            if len(body) > max_bytes:
-                raise ResponseTooLargeError(url, f"body exceeds the {max_bytes}-byte cap")
-        return response, bytes(body)
+    settings: FetchSettings,
+) -> _Answer | _Retryable:
+    """One GET, redirects followed hop by hop: the final answer, or a retryable status."""
+    current = url
+    for _ in range(settings.max_redirects + 1):
+        try:
+            async with client.stream("GET", current, headers=headers) as response:
+                status = response.status_code
+                location = response.headers.get(LOCATION)
+                if status in REDIRECT_STATUSES and location is not None:
+                    current = _hop(url, current, location, settings)
+                    continue
+                if status in RETRY_STATUSES:
+                    retry_after = parse_retry_after(response.headers.get("retry-after"))
+                    return _Retryable(status, retry_after)
+                if status == 304:
+                    return _Answer(response, current, b"")
+                if not 200 <= status < 300:
+                    raise HTTPStatusError(url, status)
+                declared = response.headers.get("content-length", "")
+                max_bytes = settings.max_bytes
+                if declared.isdigit() and int(declared) > max_bytes:
+                    raise ResponseTooLargeError(
+                        url, f"Content-Length {int(declared)} exceeds the {max_bytes}-byte cap"
+                    )
+                return _Answer(response, current, await read_body(response, url, max_bytes))
+        except RefusedAddress as exc:
+            via = "" if current == url else f"redirected to {shown(current)}: "
+            raise InternalAddressError(shown(url), f"{via}{exc}") from None
+    raise FetchError(url, f"more than {settings.max_redirects} redirects")
+
+
+async def _bounded_attempt(
+    client: httpx.AsyncClient,
+    url: str,
+    headers: dict[str, str],
+    settings: FetchSettings,
+    limiter: HostLimiter | None,
+) -> _Answer | _Retryable:
+    """One attempt in a limiter slot, within fetch.request_deadline and the host's budget."""
+    async with limiter.slot(url) if limiter else _unlimited() as budget_left:
+        if budget_left <= 0:
+            raise HostBudgetError(url, f"host {host_of(url)} has used its time budget")
+        limit = min(settings.request_deadline, budget_left)
+        try:
+            async with asyncio.timeout(limit):
+                return await _attempt(client, url, headers, settings)
+        except TimeoutError:
+            if budget_left < settings.request_deadline:
+                raise HostBudgetError(
+                    url, f"host {host_of(url)} has used its time budget (cut after {limit:.1f} s)"
+                ) from None
+            raise
+
+
+@contextlib.asynccontextmanager
+async def _unlimited() -> AsyncIterator[float]:
+    yield float("inf")
 
 
 async def fetch(
@@ -219,37 +256,34 @@ async def fetch(
     settings: FetchSettings,
     limiter: HostLimiter | None,
 ) -> FetchResult:
-    """GET `url` politely; see the module docstring. Raises a FetchError subclass on failure.
+    """GET `url` politely and safely; see the module docstring. Raises a FetchError subclass.
 
     Retried (fetch.retries extra attempts, backoff doubling from fetch.backoff, Retry-After
     honoured, each wait capped by fetch.max_backoff): timeouts, connection errors, 5xx, 429.
-    Not retried: other 4xx, oversize bodies, too many redirects, blocked schemes.
+    Not retried: other 4xx, oversize bodies, too many redirects, blocked URLs and addresses,
+    a spent host budget. Nothing else escapes: an unusable URL is that URL's BlockedURLError.
     """
-    check_url(url)
+    check_url(url, allow_hosts=settings.allow_hosts, max_length=settings.max_url_length)
     headers: dict[str, str] = {}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     attempts = settings.retries + 1
-    max_bytes = settings.max_bytes
-    deadline = settings.connect_timeout + ATTEMPT_DEADLINE_FACTOR * settings.timeout
     started = time.monotonic()
     failure = "no attempt made"
     last_status: int | None = None
     for attempt in range(1, attempts + 1):
         retry_after: float | None = None
         try:
-            async with limiter.slot(url) if limiter else contextlib.nullcontext():
-                async with asyncio.timeout(deadline):
-                    outcome = await _attempt(client, url, headers, max_bytes)
+            outcome = await _bounded_attempt(client, url, headers, settings, limiter)
         except (httpx.TimeoutException, TimeoutError):
             failure, last_status = "timeout", None
-        except httpx.UnsupportedProtocol as exc:  # a redirect to ftp:, file:, ...
-            raise BlockedURLError(url, f"redirected to a non-http(s) URL ({exc})") from None
-        except httpx.TooManyRedirects:
-            cap = settings.max_redirects
-            raise FetchError(url, f"more than {cap} redirects") from None
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol, OverflowError, UnicodeError) as exc:
+            # check_url should have caught it first; whatever slips through is still this URL's
+            raise BlockedURLError(
+                shown(url), f"not a URL we can fetch ({shown(str(exc), 80)})"
+            ) from None
         except httpx.TransportError as exc:  # connection refused/reset, DNS, protocol errors
             failure, last_status = f"connection failed ({type(exc).__name__})", None
         else:
@@ -257,21 +291,7 @@ async def fetch(
                 failure, last_status = f"HTTP {outcome.status}", outcome.status
                 retry_after = outcome.retry_after
             else:
-                response, body = outcome
-                not_modified = response.status_code == 304
-                return FetchResult(
-                    url=url,
-                    final_url=str(response.url),
-                    status=response.status_code,
-                    content=body,
-                    content_type=response.headers.get("content-type"),
-                    etag=response.headers.get("etag") or (etag if not_modified else None),
-                    last_modified=response.headers.get("last-modified")
-                    or (last_modified if not_modified else None),
-                    not_modified=not_modified,
-                    elapsed=time.monotonic() - started,
-                    attempts=attempt,
-                )
+                return _result(url, outcome, etag, last_modified, started, attempt)
         if attempt < attempts:
             await asyncio.sleep(_backoff(settings, attempt, retry_after))
     if last_status is not None:
@@ -279,6 +299,31 @@ async def fetch(
     if failure == "timeout":
         raise FetchError(url, f"timed out after {attempts} attempts")
     raise FetchError(url, f"{failure} after {attempts} attempts")
+
+
+def _result(
+    url: str,
+    answer: _Answer,
+    etag: str | None,
+    last_modified: str | None,
+    started: float,
+    attempt: int,
+) -> FetchResult:
+    response = answer.response
+    not_modified = response.status_code == 304
+    return FetchResult(
+        url=url,
+        final_url=answer.final_url,
+        status=response.status_code,
+        content=answer.body,
+        content_type=response.headers.get("content-type"),
+        etag=response.headers.get("etag") or (etag if not_modified else None),
+        last_modified=response.headers.get("last-modified")
+        or (last_modified if not_modified else None),
+        not_modified=not_modified,
+        elapsed=time.monotonic() - started,
+        attempts=attempt,
+    )
 
 
 async def fetch_many(

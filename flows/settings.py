@@ -47,7 +47,18 @@ def _time_zone(value: str) -> str:
     return value
 
 
+def _host_name(value: str) -> str:
+    """A host as a URL writes it, lowercased; an IPv6 literal with or without its brackets."""
+    host = value.strip().lower()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not host or any(c in host for c in "/@?#[] \t"):
+        raise ValueError("must be a host name or an address, without scheme, port or path")
+    return host
+
+
 HttpUrl = Annotated[str, AfterValidator(http_url)]
+HostName = Annotated[str, AfterValidator(_host_name)]
 TimeZone = Annotated[str, AfterValidator(_time_zone)]
 
 # strict: a quoted "20" in a TOML file is a mistake worth reporting, not a number to guess;
@@ -79,6 +90,27 @@ class FetchSettings(BaseModel):
     max_redirects: int = Field(ge=0, le=50, description="Redirects followed before a fetch fails.")
     per_host: int = Field(ge=1, description="Requests in flight at once to one host.")
     concurrency: int = Field(ge=1, description="Requests in flight at once in all.")
+    request_deadline: float = Field(
+        gt=0,
+        description="Seconds one attempt may last in all (connect, redirects, headers, body), "
+        "however slowly the server trickles.",
+    )
+    host_budget_seconds: float = Field(
+        gt=0,
+        description="Seconds of fetching one host may cost a phase (the feeds, a batch of "
+        "articles, a backfill date); its remaining URLs then fail, to be tried next run.",
+    )
+    max_url_length: int = Field(
+        ge=256, le=65_536, description="Longest URL fetched; a longer one is that URL's error."
+    )
+    max_items_per_feed: int = Field(
+        ge=1, description="Items taken from one feed per run; a longer feed is marked truncated."
+    )
+    allow_hosts: list[HostName] = Field(
+        description="Hosts fetched even though they resolve to loopback, private or other "
+        "non-public addresses (e.g. a local test server): names or address literals, matched "
+        "with the URL's host as written, any port ('localhost' is not '127.0.0.1')."
+    )
 
 
 class PipelineSettings(BaseModel):

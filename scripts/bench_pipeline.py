@@ -170,10 +170,19 @@ class _Server(ThreadingHTTPServer):
             self.hits[what] = self.hits.get(what, 0) + 1
 
 
+# The newsroom is served under a fake host routed to its loopback port (as the demo is): the
+# fetch guard refuses loopback addresses to a feed, and a user's --config need not allow them.
+BENCH_HOST = "bench.diplowatch.invalid"
+
+
+def route_of(server: _Server) -> dict[str, str]:
+    return {BENCH_HOST: f"127.0.0.1:{server.server_address[1]}"}
+
+
 @contextlib.contextmanager
 def serving(room: Newsroom) -> Iterator[_Server]:
     server = _Server(room)
-    room.render(f"http://127.0.0.1:{server.server_address[1]}")
+    room.render(f"http://{BENCH_HOST}")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -290,11 +299,13 @@ class Result:
     derived_articles: int = 0
 
 
-def run_flow(feeds: dict[str, dict[str, Any]], db: Path, config: str | None) -> tuple[float, Any]:
+def run_flow(
+    feeds: dict[str, dict[str, Any]], db: Path, config: str | None, route: dict[str, str]
+) -> tuple[float, Any]:
     from diplowatch.flows.daily import daily
 
     started = time.perf_counter()
-    counts = daily(run_date=RUN_DATE, db=str(db), feeds=feeds, config_dir=config)
+    counts = daily(run_date=RUN_DATE, db=str(db), feeds=feeds, config_dir=config, route=route)
     return time.perf_counter() - started, counts
 
 
@@ -362,7 +373,7 @@ def bench(args: argparse.Namespace, pages: list[tuple[str, bytes]]) -> Result:
         db = Path(tmp) / "bench.duckdb"
         feeds = room.feeds()
         with MemorySampler() as memory:
-            result.wall, result.counts = run_flow(feeds, db, args.config)
+            result.wall, result.counts = run_flow(feeds, db, args.config, route_of(server))
         result.seconds = last_seconds(db)
         result.rate = args.articles / result.wall
         result.orchestration = orchestration_of(result.wall, result.seconds)
@@ -371,7 +382,9 @@ def bench(args: argparse.Namespace, pages: list[tuple[str, bytes]]) -> Result:
         result.total_mb = memory.total_kb / 1024
 
         result.derived, result.derived_articles = copies_events_cost(db, args.config)
-        result.second_wall, result.second_counts = run_flow(feeds, db, args.config)
+        result.second_wall, result.second_counts = run_flow(
+            feeds, db, args.config, route_of(server)
+        )
         result.second_ratio = result.second_wall / result.wall
         result.hits = dict(server.hits)
 

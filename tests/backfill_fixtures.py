@@ -363,7 +363,9 @@ def settings_toml(base: str) -> str:
     """A user's settings.toml: fast retries, in-process analysis, the archive on 127.0.0.1."""
     return (
         "[fetch]\ntimeout = 2.0\nconnect_timeout = 2.0\nretries = 1\nbackoff = 0.05\n"
-        "max_backoff = 0.2\n\n[pipeline]\nworkers = 0\nbatch_size = 2\n\n"
+        "max_backoff = 0.2\n"
+        'allow_hosts = ["127.0.0.1"]\n'  # the archive's loopback server may be fetched
+        "\n[pipeline]\nworkers = 0\nbatch_size = 2\n\n"
         f'[backfill]\ncdx_url = "{base}/cdx"\nwayback_url = "{base}/web"\n'
         "requests_per_second = 200.0\nmax_snapshots = 2\n"
     )

@@ -34,7 +34,9 @@ def config_dir(tmp_path: Path) -> Path:
     d.mkdir()
     (d / "settings.toml").write_text(
         "[fetch]\ntimeout = 2.0\nconnect_timeout = 2.0\nretries = 2\nbackoff = 0.05\n"
-        "max_backoff = 1.0\nmax_bytes = 200_000\n\n[pipeline]\nworkers = 0\nbatch_size = 5\n",
+        "max_backoff = 1.0\nmax_bytes = 200_000\n"
+        'allow_hosts = ["127.0.0.1"]\n'  # the tests' loopback servers may be fetched
+        "\n[pipeline]\nworkers = 0\nbatch_size = 5\n",
         encoding="utf-8",
     )
     return d

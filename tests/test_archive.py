@@ -141,3 +141,20 @@ def test_cdx_query_url() -> None:
     }
     open_start = parse_qs(urlsplit(cdx_query_url("http://h/cdx?k=v", "u", None, None)).query)
     assert "from" not in open_start and open_start["k"] == ["v"]
+
+
+@pytest.mark.parametrize("opener", [b"[", b'{"a":'])
+def test_deeply_nested_json_is_an_archive_error(opener: bytes) -> None:
+    closer = b"]" if opener == b"[" else b"}"
+    with pytest.raises(ArchiveError, match="nested too deeply") as info:
+        parse_cdx(opener * 100_000 + b"1" + closer * 100_000)
+    assert "\n" not in str(info.value)
+
+
+def test_row_holding_arrays_is_skipped() -> None:
+    nested = b"[" * 500 + b"]" * 500
+    data = (
+        b'[["urlkey","timestamp","original"],["k","20211207000000",' + nested + b"],"
+        b'["k","20211207000000","https://ex.fr/rss"]]'
+    )
+    assert [s.original for s in parse_cdx(data)] == ["https://ex.fr/rss"]

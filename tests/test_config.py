@@ -247,7 +247,7 @@ def test_shipped_settings_and_declarations_agree() -> None:
     for name, type_name, value, help_text in rows:
         section, _, key = name.partition(".")
         assert value == shipped[section][key]
-        assert type_name in ("str", "int", "float") and help_text.strip()
+        assert type_name in ("str", "int", "float", "list") and help_text.strip()
 
 
 def test_loading_the_config_imports_no_heavy_library(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from diplowatch.errors import FeedError, NotAFeedError
-from diplowatch.extractors.feeds import parse_feed
+from diplowatch.extractors.feeds import parse_feed, read_feed
 from diplowatch.extractors.records import FeedItem
 
 GOLDEN = Path(__file__).parent / "golden" / "feeds"
@@ -191,3 +191,39 @@ def test_wrong_declared_charset_falls_back_to_one_that_decodes() -> None:
 def test_never_fetches_even_if_bytes_look_like_a_url() -> None:
     with pytest.raises(NotAFeedError):
         parse_feed(b"http://127.0.0.1:9/rss", feed_id="f", outlet="O", url="https://ex.fr/rss")
+
+
+def test_one_invalid_utf8_sequence_costs_those_bytes_only() -> None:
+    # one stray byte in a UTF-8 feed used to send the whole feed through Windows-1252
+    titles = ["Kiev réclame des garanties", "Moscou dénonce l'élargissement", "Trêve à l'Est"]
+    items = "".join(
+        f"<item><title>{t}</title><link>https://ex.fr/{n}</link></item>"
+        for n, t in enumerate(titles)
+    )
+    for decl in ('<?xml version="1.0" encoding="UTF-8"?>', ""):
+        data = _rss(items, decl=decl).replace(b"Kiev r\xc3\xa9", b"Kiev r\xc3")
+        got = [i.title for i in parse_feed(data, feed_id="f", outlet="O", url="https://ex.fr/")]
+        assert got == ["Kiev r\ufffdclame des garanties", *titles[1:]]
+
+
+def test_max_items_truncates_and_says_so() -> None:
+    items = "".join(
+        f"<item><title>n{n}</title><link>https://ex.fr/{n}</link></item>" for n in range(10)
+    )
+    data = _rss(items + "<item><title>again</title><link>https://ex.fr/0</link></item>")
+    whole = read_feed(data, feed_id="f", outlet="O", url="https://ex.fr/", max_items=10)
+    assert len(whole.items) == 10 and not whole.truncated  # the 11th entry is a duplicate
+    assert whole.entries == 11
+    first = read_feed(data, feed_id="f", outlet="O", url="https://ex.fr/", max_items=4)
+    assert [i.title for i in first.items] == ["n0", "n1", "n2", "n3"] and first.truncated
+    # the next run skips what it stored: the next slice, until none is left
+    known = {i.url for i in first.items}
+    second = read_feed(data, feed_id="f", outlet="O", url="https://ex.fr/", max_items=4, skip=known)
+    assert [i.title for i in second.items] == ["n4", "n5", "n6", "n7"] and second.truncated
+    known |= {i.url for i in second.items}
+    third = read_feed(data, feed_id="f", outlet="O", url="https://ex.fr/", max_items=4, skip=known)
+    assert [i.title for i in third.items] == ["n8", "n9"] and not third.truncated
+    assert (
+        parse_feed(data, feed_id="f", outlet="O", url="https://ex.fr/", max_items=2)
+        == (first.items[:2])
+    )

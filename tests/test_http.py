@@ -50,6 +50,11 @@ def settings(**fetch_overrides: Any) -> FetchSettings:
         "max_redirects": 3,
         "per_host": 4,
         "concurrency": 8,
+        "request_deadline": 6.0,
+        "host_budget_seconds": 60.0,
+        "max_url_length": 8192,
+        "max_items_per_feed": 500,
+        "allow_hosts": ["127.0.0.1"],
     }
     fetch_settings.update(fetch_overrides)
     return FetchSettings(**fetch_settings)
@@ -263,7 +268,7 @@ def test_redirect_to_file_scheme_blocked(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/evil").respond_with_data(
         "", status=302, headers={"Location": "file:///etc/passwd"}
     )
-    with pytest.raises(BlockedURLError, match="non-http"):
+    with pytest.raises(BlockedURLError, match="redirected to file:///etc/passwd: scheme 'file'"):
         get(httpserver.url_for("/evil"))
 
 
@@ -349,7 +354,7 @@ def test_per_host_and_total_concurrency_never_exceeded(httpserver: HTTPServer) -
     port = httpserver.port
     urls = [f"http://127.0.0.1:{port}/page?n={i}" for i in range(8)]
     urls += [f"http://localhost:{port}/page?n={i}" for i in range(8)]
-    cfg = settings(per_host=2, concurrency=3)
+    cfg = settings(per_host=2, concurrency=3, allow_hosts=["127.0.0.1", "localhost"])
     limiter = HostLimiter.from_settings(cfg)
     results = run(lambda c: fetch_many(c, urls, settings=cfg, limiter=limiter), cfg)
     assert all(isinstance(r, FetchResult) for r in results)
@@ -405,6 +410,8 @@ def test_make_client_uses_settings() -> None:
         async with make_client(cfg) as client:
             assert client.headers["User-Agent"] == UA
             assert client.timeout.read == 7.0 and client.timeout.connect == 3.0
-            assert client.max_redirects == 4 and client.follow_redirects
+            # redirects are followed by fetch, hop by hop, each hop checked
+            assert not client.follow_redirects
+            assert client.headers["Accept-Encoding"] == "gzip, deflate"
 
     asyncio.run(check())

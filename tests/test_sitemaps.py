@@ -190,3 +190,31 @@ def test_sitemap_without_namespace_and_with_a_raw_ampersand() -> None:
         "otan-sommet_77.html",
         "bourse_78.html?a=1&b=2",
     ]
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"<urlset>" + b"<a>" * 50_000 + b"</a>" * 50_000 + b"</urlset>", "Excessive depth"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "&b;"><!ENTITY b "&a;">]>'
+            b"<urlset><url><loc>https://ex.fr/&a;</loc></url></urlset>",
+            "entity reference loop",
+        ),
+    ],
+)
+def test_pathological_xml_is_a_sitemap_error(data: bytes, reason: str) -> None:
+    with pytest.raises(SitemapError, match=reason) as info:
+        parse_sitemap(data)
+    assert "\n" not in str(info.value)
+
+
+def test_entities_are_not_expanded() -> None:
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">'
+        b'<!ENTITY e SYSTEM "file:///etc/hostname">]>'
+        b"<urlset><url><loc>https://ex.fr/&c;&e;</loc></url></urlset>"
+    )
+    (url,) = parse_sitemap(laughs).urls
+    assert "aaaa" not in url.loc and len(url.loc) < 40
