@@ -1,6 +1,6 @@
 """The backfill flow: past dates from archived feeds and sitemaps, through the daily pipeline.
 
-`diplowatch backfill --from D1 --to D2` runs one Prefect subflow per date. Each date:
+`diplowatch backfill --since D1 --until D2` runs one flow; each date, in order:
 
 1. discovers that date's articles, per outlet of `config/feeds.toml`:
    - archived copies of every enabled feed, listed by the Wayback Machine CDX API
@@ -11,8 +11,9 @@
    - the outlet's sitemaps (`[outlets."NAME"] sitemap = "..."`, a URL or a list): the index, then
      the child sitemaps that may hold the date, then the URLs published on it;
    `[outlets."NAME"] archive = false` leaves out an outlet's archived feeds;
-2. fetches, analyses and stores the new ones through `flows.daily.ingest`, exactly as a day of the
-   daily flow does (batches, one short transaction each, canonical URL as key);
+2. fetches, analyses and stores the new ones through `flows.ingest`, exactly as a day of the
+   daily flow does (batches, one short transaction each, canonical URL as key), with the run's one
+   HTTP client and engine, shared by every date (the spaCy model loads once per worker);
 3. fetches the archived copy of every page whose live URL answered 404 or 410 (the latest capture
    up to the end of the next day, found through the CDX API) and stores that instead;
 4. records a `runs` row (kind "backfill", run_date that date) with its counts.
@@ -39,6 +40,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from time import perf_counter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -77,14 +79,25 @@ from diplowatch.extractors.sitemaps import (
     url_period,
 )
 from diplowatch.flows import http
-from diplowatch.flows.config import Config, Feed, load_config
-from diplowatch.flows.daily import WRITE_WAIT, Clock, ingest, new_items
-from diplowatch.flows.progress import COUNTS, reporter
+from diplowatch.flows.config import Feed, load_config
+from diplowatch.flows.daily import BATCHES_IN_FLIGHT
+from diplowatch.flows.ingest import (
+    Fetcher,
+    Figures,
+    Run,
+    counts_line,
+    ingest,
+    interrupted,
+    new_items,
+    open_fetcher,
+)
+from diplowatch.flows.progress import COUNTS, LineReporter, Reporter
 from diplowatch.flows.settings import Settings
 from diplowatch.flows.sources import Sources, backfill_sources
-from diplowatch.flows.workers import AnalyzerPool
+from diplowatch.flows.workers import AnalysisSpec, Engine
 from diplowatch.storage import db as storage_db
-from diplowatch.storage import writes
+from diplowatch.storage import runs, writes
+from diplowatch.storage.runs import WRITE_WAIT
 
 #: Feed id of the items found in sitemaps (the `articles.feed_id` column).
 SITEMAP_FEED = "sitemap"
@@ -139,24 +152,15 @@ def is_transient(exc: DiplowatchError) -> bool:
 
 
 class _Fetcher:
-    """One client, one limiter and the run's sitemap cache, for one date's discovery."""
+    """The run's Fetcher, the settings, and the sitemaps already read, for the discovery."""
 
-    def __init__(
-        self,
-        client: Any,
-        limiter: http.HostLimiter,
-        settings: Settings,
-        cache: dict[str, bytes],
-    ) -> None:
-        self.client = client
-        self.limiter = limiter
+    def __init__(self, fetcher: Fetcher, settings: Settings, cache: dict[str, bytes]) -> None:
+        self.fetcher = fetcher
         self.settings = settings
         self.cache = cache
 
     async def get(self, url: str) -> http.FetchResult:
-        return await http.fetch(
-            self.client, url, settings=self.settings.fetch, limiter=self.limiter
-        )
+        return await self.fetcher.fetch(url)
 
     async def cached(self, url: str) -> bytes:
         if url not in self.cache:
@@ -254,36 +258,41 @@ async def _sitemap(
     return found
 
 
-async def _discover(
-    day: date, sources: Sources, settings: Settings, cache: dict[str, bytes]
-) -> Discovery:
-    tz = ZoneInfo(settings.schedule.timezone)
-    rate = settings.backfill.requests_per_second
-    async with http.make_client(settings.fetch) as client:
-        fetcher = _Fetcher(
-            client, http.HostLimiter.from_settings(settings.fetch, rate=rate), settings, cache
-        )
-        jobs = [_archived_feed(fetcher, fid, feed, day, tz) for fid, feed in sources.feeds.items()]
-        jobs += [
-            _sitemap(fetcher, outlet, url, day, tz)
-            for outlet, urls in sources.sitemaps.items()
-            for url in urls
-        ]
-        found = Discovery()
-        for part in await asyncio.gather(*jobs):  # feeds first: their items carry summaries
-            found.merge(part)
+async def _discover(day: date, sources: Sources, fetcher: _Fetcher) -> Discovery:
+    tz = ZoneInfo(fetcher.settings.schedule.timezone)
+    jobs = [_archived_feed(fetcher, fid, feed, day, tz) for fid, feed in sources.feeds.items()]
+    jobs += [
+        _sitemap(fetcher, outlet, url, day, tz)
+        for outlet, urls in sources.sitemaps.items()
+        for url in urls
+    ]
+    found = Discovery()
+    for part in await asyncio.gather(*jobs):  # feeds first: their items carry summaries
+        found.merge(part)
     return found
 
 
-# The sitemaps of one backfill, shared by its dates (subflows run in the parent's process).
-_sitemap_cache: dict[str, bytes] = {}
+class Backfill:
+    """What the dates of one backfill share beyond the run's: sources, settings, sitemaps read.
+
+    A plain class, as `flows.ingest.Run`: Prefect need not walk it looking for futures.
+    """
+
+    def __init__(
+        self, run: Run, sources: Sources, settings: Settings, sitemaps: dict[str, bytes]
+    ) -> None:
+        assert run.fetcher is not None
+        self.run = run
+        self.sources = sources
+        self.fetcher = _Fetcher(run.fetcher, settings, sitemaps)
 
 
 @task(name="discover-items", cache_policy=NO_CACHE)
-def discover_items(day: date, sources: Sources, settings: Settings) -> Discovery:
+def discover_items(day: date, job: Backfill) -> tuple[Discovery, Figures]:
     """Every item of `day` from the archived feeds and the sitemaps."""
     logger = get_run_logger()
-    found = asyncio.run(_discover(day, sources, settings, _sitemap_cache))
+    started = perf_counter()
+    found = job.fetcher.fetcher.call(_discover, day, job.sources, job.fetcher)
     for problem in found.problems:
         logger.warning("%s: source skipped: %s", day, problem)
     for error in found.errors:
@@ -295,40 +304,36 @@ def discover_items(day: date, sources: Sources, settings: Settings) -> Discovery
         found.snapshots,
         found.sitemaps,
     )
-    return found
+    seconds = {"discover": perf_counter() - started}
+    return found, Figures({}, seconds, (started, perf_counter()))
 
 
 async def _archived_copies(
-    items: Sequence[FeedItem], day: date, settings: Settings
+    items: Sequence[FeedItem], day: date, fetcher: _Fetcher
 ) -> tuple[list[FeedItem], list[str]]:
     """The items whose live page is gone, pointed at their latest capture up to day + 1."""
     until = datetime.combine(day + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
-    wayback = settings.backfill.wayback_url
-    rate = settings.backfill.requests_per_second
-    async with http.make_client(settings.fetch) as client:
-        fetcher = _Fetcher(
-            client, http.HostLimiter.from_settings(settings.fetch, rate=rate), settings, {}
-        )
+    wayback = fetcher.settings.backfill.wayback_url
 
-        async def one(item: FeedItem) -> FeedItem | str | None:
-            try:
-                snaps = await fetcher.snapshots(item.url, None, day + timedelta(days=1))
-            except DiplowatchError as exc:
-                return str(exc)
-            best = latest_snapshot(snaps, until)
-            if best is None:
-                return None
-            return replace(item, link=archived_url(wayback, best.timestamp, best.original))
+    async def one(item: FeedItem) -> FeedItem | str | None:
+        try:
+            snaps = await fetcher.snapshots(item.url, None, day + timedelta(days=1))
+        except DiplowatchError as exc:
+            return str(exc)
+        best = latest_snapshot(snaps, until)
+        if best is None:
+            return None
+        return replace(item, link=archived_url(wayback, best.timestamp, best.original))
 
-        results = await asyncio.gather(*(one(item) for item in items))
+    results = await asyncio.gather(*(one(item) for item in items))
     found = [r for r in results if isinstance(r, FeedItem)]
     return found, [r for r in results if isinstance(r, str)]
 
 
 @task(name="find-archived-pages", cache_policy=NO_CACHE)
-def find_archived_pages(items: Sequence[FeedItem], day: date, settings: Settings) -> list[FeedItem]:
+def find_archived_pages(items: Sequence[FeedItem], day: date, job: Backfill) -> list[FeedItem]:
     """Archived copies of the pages gone live; a page the archive never saw stays failed."""
-    found, errors = asyncio.run(_archived_copies(items, day, settings))
+    found, errors = job.fetcher.fetcher.call(_archived_copies, items, day, job.fetcher)
     logger = get_run_logger()
     for error in errors:
         logger.warning("%s: no archived copy looked up: %s", day, error)
@@ -343,148 +348,52 @@ def gone_pages(db_path: str, run_id: str, items: Sequence[FeedItem]) -> list[Fee
     return [item for item in items if item.url in gone]
 
 
-class _ProgressCounts(dict[str, int]):
-    """Counts that tell the reporter each time an article is tallied (ingest's `counts`).
-
-    ingest updates the counts as each batch is written; hooking the dict is how its progress
-    reaches the terminal without a callback parameter in the shared pipeline. Every increase of
-    an outcome count is one article processed; decreases (an article redone from its archived
-    copy) are bookkeeping, not progress.
-    """
-
-    DONE = ("extracted", "empty", "failed")
-
-    def __init__(self, day: date) -> None:
-        super().__init__(dict.fromkeys(COUNTS, 0))
-        self.day = day
-        self.total = 0
-        self.processed = 0
-
-    def __setitem__(self, key: str, value: int) -> None:
-        before = self.get(key, 0)
-        super().__setitem__(key, value)
-        if key in self.DONE and value > before:
-            self.processed += value - before
-            reporter().day_progress(self.day, self.processed, self.total)
-
-
 # -- flows ---------------------------------------------------------------------------------------
 
 
-@flow(
-    name="diplowatch-backfill-date",
-    task_runner=ThreadPoolTaskRunner(max_workers=4),  # type: ignore[arg-type]  # prefect's generic
-    log_prints=False,
-)
-def backfill_date(
-    day: date, sources: Sources, db_path: str, config_dir: str | None
-) -> dict[str, int] | State[Any]:
-    """One past date, discovered, fetched, analysed, stored, and recorded in `runs`.
+def backfill_date(day: date, job: Backfill, progress: Reporter) -> None:
+    """One past date: discovered, fetched, analysed, stored, and closed in the run's record.
 
-    Run from `backfill`, it uses the parent's AnalyzerPool (the model loads once for all dates);
-    run alone, it opens its own. A date whose sources were unreachable ends in a Failed state
-    carrying a BackfillError (returned, not raised: an expected failure, which Prefect then
-    records without logging a traceback); calling the flow raises that BackfillError.
+    A date whose sources were unreachable is recorded failed (`record.fail`), after storing
+    what was found.
     """
-    cfg = load_config(config_dir)
-    if _pool is not None:
-        return _backfill_date(day, sources, db_path, config_dir, cfg, _pool)
-    with AnalyzerPool(cfg, cfg.settings.pipeline.workers) as pool:
-        return _backfill_date(day, sources, db_path, config_dir, cfg, pool)
-
-
-# The parent flow's AnalyzerPool, for its subflows: a process pool is no flow parameter (Prefect
-# validates and records parameters; this one would be serialised config and all).
-_pool: AnalyzerPool | None = None
-
-
-def _backfill_date(
-    day: date,
-    sources: Sources,
-    db_path: str,
-    config_dir: str | None,
-    cfg: Config,
-    pool: AnalyzerPool,
-) -> dict[str, int] | State[Any]:
-    logger = get_run_logger()
-    settings = cfg.settings
-    clock = Clock()
-    seconds_before = dict(pool.seconds)
-    counts = _ProgressCounts(day)
-    with storage_db.session(db_path, wait=WRITE_WAIT) as con:
-        run_id = writes.start_run(
-            con,
-            kind="backfill",
-            run_date=day,
-            params={
-                "feeds": sorted(sources.feeds),
-                "sitemaps": sorted(sources.sitemaps),
-                "config": config_dir,
-            },
-            flow_run_id=str(flow_run.id) if flow_run.id else None,
-        )
-    status, error = "failed", None
-    try:
-        found = clock.call(discover_items, day, sources, settings)
-        counts.update(
-            snapshots=found.snapshots,
-            sitemaps=found.sitemaps,
-            sources_failed=len(found.problems) + len(found.errors),
-            items_seen=len(found.items),
-        )
-        items = new_items(found.items, db_path)
-        counts["new_articles"] = counts.total = len(items)
-        reporter().day_started(day, len(items))
-        rate = settings.backfill.requests_per_second
-        common: dict[str, Any] = {
-            "cfg": cfg,
-            "db_path": db_path,
-            "run_id": run_id,
-            "run_date": day,
-            "counts": counts,
-            "pool": pool,
-            "clock": clock,
-            "rate": rate,
+    run, record = job.run, job.run.record
+    found, figures = discover_items(day, job)
+    run.add(figures)
+    record.add(
+        {
+            "snapshots": found.snapshots,
+            "sitemaps": found.sitemaps,
+            "sources_failed": len(found.problems) + len(found.errors),
+            "items_seen": len(found.items),
         }
-        if items:
-            ingest(items, **common)
-        gone = gone_pages(db_path, run_id, items)
-        if gone:
-            archived = clock.call(find_archived_pages, gone, day, settings)
-            if archived:
-                stored_before = counts["extracted"] + counts["empty"]
-                counts.total += len(archived)
-                counts["failed"] -= len(archived)  # tallied again below, with their new outcome
-                ingest(archived, **common)
-                counts["archived_pages"] = counts["extracted"] + counts["empty"] - stored_before
-        if found.errors:
-            error = f"{day}: {len(found.errors)} sources unreachable, first: {found.errors[0]}"
-        else:
-            status = "completed"
-    except BaseException as exc:
-        error = str(exc) or type(exc).__name__
-        raise
-    finally:
-        clock.seconds.update({k: v - seconds_before.get(k, 0.0) for k, v in pool.seconds.items()})
-        with storage_db.session(db_path, wait=WRITE_WAIT) as con:
-            writes.finish_run(
-                con, run_id, status=status, counts=dict(counts), error=error, seconds=clock.seconds
-            )
-        reporter().day_finished(day, status, dict(counts))
-        logger.info(
-            "%s %s: %s",
-            day,
-            status,
-            ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()),
-        )
-    if error:
-        return Failed(message=error, data=BackfillError(error))
-    return dict(counts)
+    )
+    items = new_items(found.items, run.db_path)
+    record.add({"new_articles": len(items)})
+    total, processed = len(items), 0
+    progress.day_started(day, total)
+
+    def advance(counts: dict[str, int]) -> None:
+        nonlocal processed
+        processed += counts["extracted"] + counts["empty"] + counts["failed"]
+        progress.day_progress(day, processed, total)
+
+    batch = job.fetcher.settings.pipeline.batch_size
+    ingest(items, run, batch, advance)
+    gone = gone_pages(run.db_path, run.run_id, items)
+    archived = find_archived_pages(gone, day, job) if gone else []
+    if archived:
+        total += len(archived)
+        record.add({"failed": -len(archived)})  # tallied again below, with their new outcome
+        redone = ingest(archived, run, batch, advance)
+        record.add({"archived_pages": redone["extracted"] + redone["empty"]})
+    if found.errors:
+        record.fail(f"{day}: {len(found.errors)} sources unreachable, first: {found.errors[0]}")
 
 
 @flow(
     name="diplowatch-backfill",
-    task_runner=ThreadPoolTaskRunner(max_workers=4),  # type: ignore[arg-type]  # prefect's generic
+    task_runner=ThreadPoolTaskRunner(max_workers=BATCHES_IN_FLIGHT),  # type: ignore[arg-type]  # prefect's generic
     log_prints=False,
 )
 def backfill(
@@ -494,20 +403,24 @@ def backfill(
     config_dir: str | None = None,
     outlets: list[str] | None = None,
     force: bool = False,
+    dask: str | None = None,
+    progress: Any = None,
 ) -> dict[str, dict[str, Any]] | State[Any]:
-    """Backfill every date of date_from..date_to (inclusive): one subflow per date not done yet.
+    """Backfill every date of date_from..date_to (inclusive) not done yet, one `runs` row each.
 
     Returns {date: {"status": "completed" | "skipped", **counts}}. At the first date that could
     not be completed (recorded failed), stops and ends Failed: calling the flow raises its
-    BackfillError.
+    BackfillError. `progress` (a flows.progress.Reporter) hears each date and batch; plain
+    lines on stderr by default.
     """
     logger = get_run_logger()
     cfg = load_config(config_dir)
+    settings = cfg.settings
     days = date_range(date_from, date_to)
     sources = backfill_sources(cfg, outlets)
     db_path = str(storage_db.db_path(db))
     with storage_db.session(db_path, wait=WRITE_WAIT) as con:
-        done = writes.dates_completed(con, "backfill")
+        done = runs.dates_completed(con, "backfill")
     todo = [day for day in days if force or day not in done]
     logger.info(
         "backfill %s..%s: %d dates, %d already complete%s; %d feeds, %d outlets with sitemaps",
@@ -519,29 +432,78 @@ def backfill(
         len(sources.feeds),
         len(sources.sitemaps),
     )
-    global _pool
+    show: Reporter = progress if progress is not None else LineReporter()
+    spec = AnalysisSpec.of(cfg)
+    engine = Engine(
+        spec, workers=settings.pipeline.workers, dask_address=dask or settings.engine.dask_address
+    )
+    params = {
+        "feeds": sorted(sources.feeds),
+        "sitemaps": sorted(sources.sitemaps),
+        "config": config_dir,
+        "engine": engine.where,
+    }
     results: dict[str, dict[str, Any]] = {}
-    show = reporter()
+    sitemaps: dict[str, bytes] = {}  # read once per backfill: a month's sitemap serves 30 dates
     show.begin(days)
-    _sitemap_cache.clear()
     try:
-        # one pool, so the spaCy model loads once for every date
-        with AnalyzerPool(cfg, cfg.settings.pipeline.workers) as pool:
-            _pool = pool
+        # one client and one engine for every date: the spaCy model loads once per worker
+        with (
+            open_fetcher(settings.fetch, rate=settings.backfill.requests_per_second) as fetcher,
+            engine,
+        ):
             for day in days:
                 if day not in todo:
                     show.day_finished(day, "skipped", {})
                     results[day.isoformat()] = {"status": "skipped"}
                     continue
-                try:
-                    counts = backfill_date(day, sources, db_path, config_dir)
-                except BackfillError as exc:
-                    logger.error("backfill stopped at %s: %s", day, exc)
-                    return Failed(message=str(exc), data=exc)
-                assert isinstance(counts, dict)  # a Failed state is raised by the call
+                counts = _one_date(
+                    day, db_path, params, fetcher, engine, sources, show, settings, sitemaps
+                )
+                if isinstance(counts, str):
+                    logger.error("backfill stopped at %s: %s", day, counts)
+                    return Failed(message=counts, data=BackfillError(counts))
                 results[day.isoformat()] = {"status": "completed", **counts}
     finally:
-        _pool = None
-        _sitemap_cache.clear()
         show.end()
     return results
+
+
+def _one_date(
+    day: date,
+    db_path: str,
+    params: dict[str, Any],
+    fetcher: Fetcher,
+    engine: Engine,
+    sources: Sources,
+    show: Reporter,
+    settings: Settings,
+    sitemaps: dict[str, bytes],
+) -> dict[str, int] | str:
+    """One date under its own `runs` row: its counts, or the reason it failed."""
+    status = "failed"
+    with runs.recorded_run(
+        db_path,
+        kind="backfill",
+        run_date=day,
+        params=params,
+        counts=COUNTS,
+        flow_run_id=str(flow_run.id) if flow_run.id else None,
+        interrupted=interrupted,
+    ) as record:
+        run = Run(
+            db_path=db_path,
+            record=record,
+            run_date=day,
+            version=engine.spec.version,
+            fetcher=fetcher,
+            engine=engine,
+        )
+        try:
+            backfill_date(day, Backfill(run, sources, settings, sitemaps), show)
+            record.seconds["busy"] = run.busy()
+            status = record.status
+        finally:
+            show.day_finished(day, status, dict(record.counts))
+    get_run_logger().info("%s %s: %s", day, status, counts_line(record.counts))
+    return record.failure or dict(record.counts)

@@ -19,6 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 __all__ = [
     "BackfillSettings",
+    "EngineSettings",
     "FetchSettings",
     "PipelineSettings",
     "ScheduleSettings",
@@ -108,6 +109,21 @@ class BackfillSettings(BaseModel):
     max_snapshots: int = Field(ge=1, description="Archived copies of one feed read per date.")
 
 
+def _dask_address(value: str) -> str:
+    if value and "://" not in value:
+        raise ValueError("must be a Dask scheduler address such as tcp://HOST:8786, or empty")
+    return value
+
+
+class EngineSettings(BaseModel):
+    model_config = SECTION
+
+    dask_address: Annotated[str, AfterValidator(_dask_address)] = Field(
+        description="Dask scheduler (tcp://HOST:8786) that runs the analysis; empty: local"
+        " processes (pipeline.workers). `--dask ADDRESS` overrides it for one command."
+    )
+
+
 class Settings(BaseModel):
     """The merged `settings.toml`: one frozen model per section."""
 
@@ -117,6 +133,7 @@ class Settings(BaseModel):
     pipeline: PipelineSettings
     schedule: ScheduleSettings
     backfill: BackfillSettings
+    engine: EngineSettings
 
 
 def _type_name(annotation: Any) -> str:
