@@ -178,3 +178,70 @@ def test_daily_flow_end_to_end(
         assert con.execute("SELECT count(*) FROM runs WHERE status = 'completed'").fetchone() == (
             2,
         )
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def run_rows(db: Path) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("SELECT status, error, counts FROM runs ORDER BY started").fetchall()
+
+
+def test_a_day_where_no_feed_answers_is_red(
+    prefect_harness: None, config_dir: Path, tmp_path: Path
+) -> None:
+    """Every feed down: Failed in Prefect, `failed` in runs with the reason; nothing stored."""
+    from datetime import date
+
+    from diplowatch.errors import RunError
+    from diplowatch.flows.daily import daily
+
+    port = free_port()  # nothing listens there
+    feeds = {
+        f"mort-{n}": {"outlet": "Le Quotidien test", "url": f"http://127.0.0.1:{port}/{n}.xml"}
+        for n in range(2)
+    }
+    db = tmp_path / "news.duckdb"
+    args = {"run_date": date(2021, 12, 7), "db": str(db), "config_dir": str(config_dir)}
+    state = daily(**args, feeds=feeds, return_state=True)
+    assert state.is_failed()
+    assert "no feed answered" in str(state.message)
+    with pytest.raises(RunError, match="no feed answered: all 2 failed"):
+        daily(**args, feeds=feeds)
+    rows = run_rows(db)
+    assert [r[0] for r in rows] == ["failed", "failed"]
+    assert "no feed answered" in rows[0][1] and f"127.0.0.1:{port}" in rows[0][1]
+    assert json.loads(rows[0][2])["feeds_failed"] == 2
+
+
+def test_an_engine_that_fails_makes_the_run_red(
+    prefect_harness: None, newsroom: dict[str, dict[str, Any]], config_dir: Path, tmp_path: Path
+) -> None:
+    """A Dask scheduler that is not there: Failed, `failed` with a one-line reason."""
+    from datetime import date
+
+    from diplowatch.errors import EngineError
+    from diplowatch.flows.daily import daily
+
+    db = tmp_path / "news.duckdb"
+    address = f"tcp://127.0.0.1:{free_port()}"
+    state = daily(
+        run_date=date(2021, 12, 7),
+        db=str(db),
+        config_dir=str(config_dir),
+        feeds={"test-monde": newsroom["test-monde"]},
+        dask=address,
+        return_state=True,
+    )
+    assert state.is_failed()
+    with pytest.raises(EngineError, match="cannot reach the Dask scheduler"):
+        state.result()
+    [(status, error, _)] = run_rows(db)
+    assert status == "failed" and error.startswith(f"cannot reach the Dask scheduler at {address}")
+    assert "\n" not in error
