@@ -39,7 +39,7 @@ typecheck-tree:
 	for d in config extractors flows storage; do ln -s ../../../$$d $(TYPECHECK)/$$d; done
 
 bench: $(STAMP)
-	$(BIN)/python scripts/bench_pipeline.py
+	$(BIN)/python scripts/bench_pipeline.py --sizes 2000,4000 $(if $(DASK),--dask $(DASK))
 
 clean:
 	rm -rf $(VENV) build data/demo.duckdb
