@@ -2,15 +2,7 @@
 
 `diplowatch backfill --since D1 --until D2` runs one flow; each date, in order:
 
-1. discovers that date's articles, per outlet of `config/feeds.toml`:
-   - archived copies of every enabled feed, listed by the Wayback Machine CDX API
-     (`backfill.cdx_url`) and read raw (`{backfill.wayback_url}/{timestamp}id_/{feed}`): up to
-     `backfill.max_snapshots` captures of that date spread over the day, plus the first capture of
-     the next morning (it holds the evening's items); the items published on that date are kept,
-     and the undated ones of a capture taken that date;
-   - the outlet's sitemaps (`[outlets."NAME"] sitemap = "..."`, a URL or a list): the index, then
-     the child sitemaps that may hold the date, then the URLs published on it;
-   `[outlets."NAME"] archive = false` leaves out an outlet's archived feeds;
+1. discovers that date's articles in the outlets' archived feeds and sitemaps (flows.discovery);
 2. fetches, analyses and stores the new ones through `flows.ingest`, exactly as a day of the
    daily flow does (batches, one short transaction each, canonical URL as key), with the run's one
    HTTP client and engine, shared by every date (the spaCy model loads once per worker);
@@ -29,20 +21,16 @@ struggling archive; a source that is permanently wrong (404, not a sitemap) is l
 in `sources_failed` but does not hold the date back, or a bad URL in feeds.toml would block every
 backfill forever.
 
-Polite: requests go through flows.http's HostLimiter with `backfill.requests_per_second` per host
-(the CDX API and the snapshots share one host) and fetch.per_host / fetch.concurrency; the
-sitemaps of a month are fetched once per backfill, not once per date.
+Polite: every request of the backfill goes through its one client and limiter, at
+`backfill.requests_per_second` per host; a month's sitemap is read once per backfill.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, timedelta
 from time import perf_counter
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -51,36 +39,11 @@ from prefect.runtime import flow_run
 from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from diplowatch.errors import (
-    ArchiveError,
-    BackfillError,
-    BlockedURLError,
-    DiplowatchError,
-    FetchError,
-    HTTPStatusError,
-    InputError,
-    ResponseTooLargeError,
-)
-from diplowatch.extractors.archive import (
-    Snapshot,
-    archived_url,
-    cdx_query_url,
-    latest_snapshot,
-    parse_cdx,
-    select_snapshots,
-)
-from diplowatch.extractors.feeds import parse_feed
+from diplowatch.errors import BackfillError, InputError
 from diplowatch.extractors.records import FeedItem
-from diplowatch.extractors.sitemaps import (
-    local_day,
-    parse_sitemap,
-    select_child_sitemaps,
-    sitemap_items,
-    url_period,
-)
-from diplowatch.flows import http
-from diplowatch.flows.config import Feed, load_config
+from diplowatch.flows.config import load_config
 from diplowatch.flows.daily import BATCHES_IN_FLIGHT
+from diplowatch.flows.discovery import Discovery, SourceFetcher, archived_copies, discover
 from diplowatch.flows.ingest import (
     Fetcher,
     Figures,
@@ -99,177 +62,11 @@ from diplowatch.storage import db as storage_db
 from diplowatch.storage import runs, writes
 from diplowatch.storage.runs import WRITE_WAIT
 
-#: Feed id of the items found in sitemaps (the `articles.feed_id` column).
-SITEMAP_FEED = "sitemap"
-
-#: Nested sitemap indexes followed at most this deep (index -> index -> urlset).
-MAX_SITEMAP_DEPTH = 3
-
-#: Sitemaps kept in memory for the length of a backfill (the month's sitemap serves 30 dates).
-SITEMAP_CACHE_SIZE = 32
-
 
 def date_range(start: date, end: date) -> list[date]:
     if end < start:
         raise InputError(f"backfill: --until {end} is before --since {start}")
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
-
-
-# -- discovery -----------------------------------------------------------------------------------
-
-
-@dataclass
-class Discovery:
-    """A date's items from every source, and what went wrong on the way."""
-
-    items: list[FeedItem] = field(default_factory=list)
-    snapshots: int = 0
-    sitemaps: int = 0
-    problems: list[str] = field(default_factory=list)  # permanent: logged, date still complete
-    errors: list[str] = field(default_factory=list)  # transient: the date must be redone
-
-    def merge(self, other: Discovery) -> None:
-        self.items += other.items
-        self.snapshots += other.snapshots
-        self.sitemaps += other.sitemaps
-        self.problems += other.problems
-        self.errors += other.errors
-
-    def failed(self, exc: DiplowatchError) -> None:
-        (self.errors if is_transient(exc) else self.problems).append(str(exc))
-
-
-def is_transient(exc: DiplowatchError) -> bool:
-    """Whether trying again later may succeed: timeouts, refused connections, 5xx, 429.
-
-    An unreadable CDX answer counts as transient: the archive serves error pages under load.
-    """
-    if isinstance(exc, HTTPStatusError):
-        return exc.status >= 500 or exc.status == 429
-    if isinstance(exc, BlockedURLError | ResponseTooLargeError):
-        return False
-    return isinstance(exc, FetchError | ArchiveError)
-
-
-class _Fetcher:
-    """The run's Fetcher, the settings, and the sitemaps already read, for the discovery."""
-
-    def __init__(self, fetcher: Fetcher, settings: Settings, cache: dict[str, bytes]) -> None:
-        self.fetcher = fetcher
-        self.settings = settings
-        self.cache = cache
-
-    async def get(self, url: str) -> http.FetchResult:
-        return await self.fetcher.fetch(url)
-
-    async def cached(self, url: str) -> bytes:
-        if url not in self.cache:
-            content = (await self.get(url)).content
-            while len(self.cache) >= SITEMAP_CACHE_SIZE:
-                self.cache.pop(next(iter(self.cache)))
-            self.cache[url] = content
-        return self.cache[url]
-
-    async def snapshots(self, url: str, start: date | None, end: date | None) -> list[Snapshot]:
-        cdx = self.settings.backfill.cdx_url
-        return parse_cdx((await self.get(cdx_query_url(cdx, url, start, end))).content)
-
-
-def _wanted_snapshots(snaps: list[Snapshot], day: date, most: int) -> list[Snapshot]:
-    """Up to `most` captures of `day`, plus the next morning's first: late items live there."""
-    chosen = select_snapshots(snaps, day, day, most)
-    digests = {s.digest for s in chosen if s.digest}
-    after = select_snapshots(snaps, day + timedelta(days=1), day + timedelta(days=1), len(snaps))
-    if after and (after[0].digest is None or after[0].digest not in digests):
-        chosen.append(after[0])
-    return chosen
-
-
-async def _archived_feed(
-    fetcher: _Fetcher, feed_id: str, feed: Feed, day: date, tz: tzinfo
-) -> Discovery:
-    found = Discovery()
-    outlet = feed.outlet
-    try:
-        snaps = await fetcher.snapshots(feed.url, day, day + timedelta(days=1))
-    except DiplowatchError as exc:
-        found.failed(exc)
-        return found
-    wayback = fetcher.settings.backfill.wayback_url
-    chosen = _wanted_snapshots(snaps, day, fetcher.settings.backfill.max_snapshots)
-
-    async def one(snap: Snapshot) -> Discovery:
-        part = Discovery()
-        try:
-            res = await fetcher.get(archived_url(wayback, snap.timestamp, snap.original))
-            items = parse_feed(
-                res.content,
-                feed_id=feed_id,
-                outlet=outlet,
-                url=snap.original,  # links resolve against the feed, not the archive
-                content_type=res.content_type,
-            )
-        except DiplowatchError as exc:
-            part.failed(exc)
-            return part
-        part.snapshots = 1
-        part.items = [
-            item
-            for item in items
-            if (item.published is not None and local_day(item.published, tz) == day)
-            or (item.published is None and snap.day == day)
-        ]
-        return part
-
-    for part in await asyncio.gather(*(one(s) for s in chosen)):
-        found.merge(part)
-    return found
-
-
-async def _sitemap(
-    fetcher: _Fetcher, outlet: str, url: str, day: date, tz: tzinfo, depth: int = 0
-) -> Discovery:
-    found = Discovery()
-    try:
-        sitemap = parse_sitemap(await fetcher.cached(url))
-    except DiplowatchError as exc:
-        found.failed(exc)
-        return found
-    found.sitemaps = 1
-    if sitemap.kind == "urlset":
-        found.items = sitemap_items(
-            sitemap.urls,
-            day,
-            outlet=outlet,
-            feed_id=SITEMAP_FEED,
-            tz=tz,
-            include_undated=url_period(url) == (day, day),
-        )
-        return found
-    if depth + 1 >= MAX_SITEMAP_DEPTH:
-        found.problems.append(f"{url}: sitemap indexes nested deeper than {MAX_SITEMAP_DEPTH}")
-        return found
-    children = select_child_sitemaps(sitemap.sitemaps, day, day, tz)
-    parts = await asyncio.gather(
-        *(_sitemap(fetcher, outlet, c.loc, day, tz, depth + 1) for c in children)
-    )
-    for part in parts:
-        found.merge(part)
-    return found
-
-
-async def _discover(day: date, sources: Sources, fetcher: _Fetcher) -> Discovery:
-    tz = ZoneInfo(fetcher.settings.schedule.timezone)
-    jobs = [_archived_feed(fetcher, fid, feed, day, tz) for fid, feed in sources.feeds.items()]
-    jobs += [
-        _sitemap(fetcher, outlet, url, day, tz)
-        for outlet, urls in sources.sitemaps.items()
-        for url in urls
-    ]
-    found = Discovery()
-    for part in await asyncio.gather(*jobs):  # feeds first: their items carry summaries
-        found.merge(part)
-    return found
 
 
 class Backfill:
@@ -284,7 +81,7 @@ class Backfill:
         assert run.fetcher is not None
         self.run = run
         self.sources = sources
-        self.fetcher = _Fetcher(run.fetcher, settings, sitemaps)
+        self.fetcher = SourceFetcher(run.fetcher, settings, sitemaps)
 
 
 @task(name="discover-items", cache_policy=NO_CACHE)
@@ -292,7 +89,7 @@ def discover_items(day: date, job: Backfill) -> tuple[Discovery, Figures]:
     """Every item of `day` from the archived feeds and the sitemaps."""
     logger = get_run_logger()
     started = perf_counter()
-    found = job.fetcher.fetcher.call(_discover, day, job.sources, job.fetcher)
+    found = job.fetcher.fetcher.call(discover, day, job.sources, job.fetcher)
     for problem in found.problems:
         logger.warning("%s: source skipped: %s", day, problem)
     for error in found.errors:
@@ -308,32 +105,10 @@ def discover_items(day: date, job: Backfill) -> tuple[Discovery, Figures]:
     return found, Figures({}, seconds, (started, perf_counter()))
 
 
-async def _archived_copies(
-    items: Sequence[FeedItem], day: date, fetcher: _Fetcher
-) -> tuple[list[FeedItem], list[str]]:
-    """The items whose live page is gone, pointed at their latest capture up to day + 1."""
-    until = datetime.combine(day + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
-    wayback = fetcher.settings.backfill.wayback_url
-
-    async def one(item: FeedItem) -> FeedItem | str | None:
-        try:
-            snaps = await fetcher.snapshots(item.url, None, day + timedelta(days=1))
-        except DiplowatchError as exc:
-            return str(exc)
-        best = latest_snapshot(snaps, until)
-        if best is None:
-            return None
-        return replace(item, link=archived_url(wayback, best.timestamp, best.original))
-
-    results = await asyncio.gather(*(one(item) for item in items))
-    found = [r for r in results if isinstance(r, FeedItem)]
-    return found, [r for r in results if isinstance(r, str)]
-
-
 @task(name="find-archived-pages", cache_policy=NO_CACHE)
 def find_archived_pages(items: Sequence[FeedItem], day: date, job: Backfill) -> list[FeedItem]:
     """Archived copies of the pages gone live; a page the archive never saw stays failed."""
-    found, errors = job.fetcher.fetcher.call(_archived_copies, items, day, job.fetcher)
+    found, errors = job.fetcher.fetcher.call(archived_copies, items, day, job.fetcher)
     logger = get_run_logger()
     for error in errors:
         logger.warning("%s: no archived copy looked up: %s", day, error)
