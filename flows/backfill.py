@@ -57,7 +57,7 @@ from diplowatch.flows.ingest import (
 from diplowatch.flows.progress import COUNTS, LineReporter, Reporter
 from diplowatch.flows.settings import Settings
 from diplowatch.flows.sources import Sources, backfill_sources
-from diplowatch.flows.workers import AnalysisSpec, Engine
+from diplowatch.flows.workers import Engine
 from diplowatch.storage import db as storage_db
 from diplowatch.storage import runs, writes
 from diplowatch.storage.runs import WRITE_WAIT
@@ -70,18 +70,18 @@ def date_range(start: date, end: date) -> list[date]:
 
 
 class Backfill:
-    """What the dates of one backfill share beyond the run's: sources, settings, sitemaps read.
-
-    A plain class, as `flows.ingest.Run`: Prefect need not walk it looking for futures.
+    """What the dates of one backfill share: sources, the run's fetcher and engine, the sitemaps
+    read so far, the progress reporter. A plain class, as `flows.ingest.Run`: Prefect need not
+    walk it looking for futures.
     """
 
     def __init__(
-        self, run: Run, sources: Sources, settings: Settings, sitemaps: dict[str, bytes]
+        self, sources: Sources, settings: Settings, fetcher: Fetcher, engine: Engine, show: Reporter
     ) -> None:
-        assert run.fetcher is not None
-        self.run = run
-        self.sources = sources
-        self.fetcher = SourceFetcher(run.fetcher, settings, sitemaps)
+        self.sources, self.settings, self.engine, self.show = sources, settings, engine, show
+        self.fetcher = fetcher
+        # a month's sitemap serves 30 dates: read once per backfill
+        self.sources_fetcher = SourceFetcher(fetcher, settings, {})
 
 
 @task(name="discover-items", cache_policy=NO_CACHE)
@@ -89,7 +89,7 @@ def discover_items(day: date, job: Backfill) -> tuple[Discovery, Figures]:
     """Every item of `day` from the archived feeds and the sitemaps."""
     logger = get_run_logger()
     started = perf_counter()
-    found = job.fetcher.fetcher.call(discover, day, job.sources, job.fetcher)
+    found = job.fetcher.call(discover, day, job.sources, job.sources_fetcher)
     for problem in found.problems:
         logger.warning("%s: source skipped: %s", day, problem)
     for error in found.errors:
@@ -108,7 +108,7 @@ def discover_items(day: date, job: Backfill) -> tuple[Discovery, Figures]:
 @task(name="find-archived-pages", cache_policy=NO_CACHE)
 def find_archived_pages(items: Sequence[FeedItem], day: date, job: Backfill) -> list[FeedItem]:
     """Archived copies of the pages gone live; a page the archive never saw stays failed."""
-    found, errors = job.fetcher.fetcher.call(archived_copies, items, day, job.fetcher)
+    found, errors = job.fetcher.call(archived_copies, items, day, job.sources_fetcher)
     logger = get_run_logger()
     for error in errors:
         logger.warning("%s: no archived copy looked up: %s", day, error)
@@ -126,13 +126,13 @@ def gone_pages(db_path: str, run_id: str, items: Sequence[FeedItem]) -> list[Fee
 # -- flows ---------------------------------------------------------------------------------------
 
 
-def backfill_date(day: date, job: Backfill, progress: Reporter) -> None:
-    """One past date: discovered, fetched, analysed, stored, and closed in the run's record.
+def backfill_date(day: date, job: Backfill, run: Run) -> None:
+    """One past date: discovered, fetched, analysed, stored, counted in the run's record.
 
     A date whose sources were unreachable is recorded failed (`record.fail`), after storing
     what was found.
     """
-    run, record = job.run, job.run.record
+    record = run.record
     found, figures = discover_items(day, job)
     run.add(figures)
     record.add(
@@ -146,14 +146,14 @@ def backfill_date(day: date, job: Backfill, progress: Reporter) -> None:
     items = new_items(found.items, run.db_path)
     record.add({"new_articles": len(items)})
     total, processed = len(items), 0
-    progress.day_started(day, total)
+    job.show.day_started(day, total)
 
     def advance(counts: dict[str, int]) -> None:
         nonlocal processed
         processed += counts["extracted"] + counts["empty"] + counts["failed"]
-        progress.day_progress(day, processed, total)
+        job.show.day_progress(day, processed, total)
 
-    batch = job.fetcher.settings.pipeline.batch_size
+    batch = job.settings.pipeline.batch_size
     ingest(items, run, batch, advance)
     gone = gone_pages(run.db_path, run.run_id, items)
     archived = find_archived_pages(gone, day, job) if gone else []
@@ -208,10 +208,8 @@ def backfill(
         len(sources.sitemaps),
     )
     show: Reporter = progress if progress is not None else LineReporter()
-    spec = AnalysisSpec.of(cfg)
-    engine = Engine(
-        spec, workers=settings.pipeline.workers, dask_address=dask or settings.engine.dask_address
-    )
+    engine = Engine.of(cfg, dask)
+    spec = engine.spec
     params = {
         "feeds": sorted(sources.feeds),
         "sitemaps": sorted(sources.sitemaps),
@@ -219,7 +217,6 @@ def backfill(
         "engine": engine.where,
     }
     results: dict[str, dict[str, Any]] = {}
-    sitemaps: dict[str, bytes] = {}  # read once per backfill: a month's sitemap serves 30 dates
     show.begin(days)
     try:
         # one client and one engine for every date: the spaCy model loads once per worker
@@ -227,58 +224,34 @@ def backfill(
             open_fetcher(settings.fetch, rate=settings.backfill.requests_per_second) as fetcher,
             engine,
         ):
+            job = Backfill(sources, settings, fetcher, engine, show)
             for day in days:
                 if day not in todo:
                     show.day_finished(day, "skipped", {})
                     results[day.isoformat()] = {"status": "skipped"}
                     continue
-                counts = _one_date(
-                    day, db_path, params, fetcher, engine, sources, show, settings, sitemaps
-                )
-                if isinstance(counts, str):
-                    logger.error("backfill stopped at %s: %s", day, counts)
-                    return Failed(message=counts, data=BackfillError(counts))
-                results[day.isoformat()] = {"status": "completed", **counts}
+                status = "failed"
+                with runs.recorded_run(
+                    db_path,
+                    kind="backfill",
+                    run_date=day,
+                    params=params,
+                    counts=COUNTS,
+                    flow_run_id=str(flow_run.id) if flow_run.id else None,
+                    interrupted=interrupted,
+                ) as record:
+                    run = Run(db_path, record, day, spec.version, fetcher, engine)
+                    try:
+                        backfill_date(day, job, run)
+                        record.seconds["busy"] = run.busy()
+                        status = record.status
+                    finally:
+                        show.day_finished(day, status, dict(record.counts))
+                logger.info("%s %s: %s", day, status, counts_line(record.counts))
+                if record.failure:
+                    logger.error("backfill stopped at %s: %s", day, record.failure)
+                    return Failed(message=record.failure, data=BackfillError(record.failure))
+                results[day.isoformat()] = {"status": "completed", **record.counts}
     finally:
         show.end()
     return results
-
-
-def _one_date(
-    day: date,
-    db_path: str,
-    params: dict[str, Any],
-    fetcher: Fetcher,
-    engine: Engine,
-    sources: Sources,
-    show: Reporter,
-    settings: Settings,
-    sitemaps: dict[str, bytes],
-) -> dict[str, int] | str:
-    """One date under its own `runs` row: its counts, or the reason it failed."""
-    status = "failed"
-    with runs.recorded_run(
-        db_path,
-        kind="backfill",
-        run_date=day,
-        params=params,
-        counts=COUNTS,
-        flow_run_id=str(flow_run.id) if flow_run.id else None,
-        interrupted=interrupted,
-    ) as record:
-        run = Run(
-            db_path=db_path,
-            record=record,
-            run_date=day,
-            version=engine.spec.version,
-            fetcher=fetcher,
-            engine=engine,
-        )
-        try:
-            backfill_date(day, Backfill(run, sources, settings, sitemaps), show)
-            record.seconds["busy"] = run.busy()
-            status = record.status
-        finally:
-            show.day_finished(day, status, dict(record.counts))
-    get_run_logger().info("%s %s: %s", day, status, counts_line(record.counts))
-    return record.failure or dict(record.counts)

@@ -42,7 +42,7 @@ from diplowatch.flows.ingest import (
     open_fetcher,
 )
 from diplowatch.flows.settings import ScheduleSettings
-from diplowatch.flows.workers import AnalysisSpec, Engine
+from diplowatch.flows.workers import Engine
 from diplowatch.storage import db as storage_db
 from diplowatch.storage import runs, writes
 from diplowatch.storage.runs import WRITE_WAIT
@@ -201,10 +201,8 @@ def daily(
     run_date = run_date or today_in(settings.schedule)
     # `feeds` stays plain tables: a flow parameter is JSON in the Prefect UI and the demo
     feed_list = parse_feeds(feeds) if feeds is not None else cfg.enabled_feeds()
-    spec = AnalysisSpec.of(cfg)
-    engine = Engine(
-        spec, workers=settings.pipeline.workers, dask_address=dask or settings.engine.dask_address
-    )
+    engine = Engine.of(cfg, dask)
+    spec = engine.spec
     with (
         runs.recorded_run(
             db_path,
@@ -218,14 +216,7 @@ def daily(
         open_fetcher(settings.fetch, route=route) as fetcher,
         engine,
     ):
-        run = Run(
-            db_path=db_path,
-            record=record,
-            run_date=run_date,
-            version=spec.version,
-            fetcher=fetcher,
-            engine=engine,
-        )
+        run = Run(db_path, record, run_date, spec.version, fetcher, engine)
         outcomes, figures = fetch_feeds(feed_list, run)
         run.add(figures)
         items = new_items((item for o in outcomes for item in o.items), db_path)

@@ -54,11 +54,14 @@ class Fetcher:
     pooled for the whole run and the limits hold across batches.
     """
 
-    def __init__(self, portal: BlockingPortal, client: httpx.AsyncClient, limiter: Any) -> None:
-        self.portal = portal
-        self.client = client
-        self.limiter: http.HostLimiter = limiter
-        self.settings: FetchSettings | None = None
+    def __init__(
+        self,
+        portal: BlockingPortal,
+        client: httpx.AsyncClient,
+        limiter: http.HostLimiter,
+        settings: FetchSettings,
+    ) -> None:
+        self.portal, self.client, self.limiter, self.settings = portal, client, limiter, settings
 
     def call(self, fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
         """Run `fn(*args)` on the run's event loop and wait for it."""
@@ -66,7 +69,6 @@ class Fetcher:
         return result
 
     async def fetch(self, url: str, **validators: str | None) -> http.FetchResult:
-        assert self.settings is not None
         return await http.fetch(
             self.client, url, settings=self.settings, limiter=self.limiter, **validators
         )
@@ -86,9 +88,7 @@ def open_fetcher(
     with start_blocking_portal() as portal:
         opened: AbstractContextManager[Any] = portal.wrap_async_context_manager(session())
         with opened as (client, limiter):
-            fetcher = Fetcher(portal, client, limiter)
-            fetcher.settings = settings
-            yield fetcher
+            yield Fetcher(portal, client, limiter, settings)
 
 
 class Run:
@@ -100,7 +100,6 @@ class Run:
 
     def __init__(
         self,
-        *,
         db_path: str,
         record: RunRecord,
         run_date: date | None,
@@ -218,10 +217,6 @@ def ingest_batch(items: list[FeedItem], run: Run) -> Figures:
     return Figures(tally(batch), seconds, (started, perf_counter()))
 
 
-def chunks(items: Sequence[T], size: int) -> list[list[T]]:
-    return [list(items[start : start + size]) for start in range(0, len(items), size)]
-
-
 def new_items(items: Iterable[FeedItem], db_path: str) -> list[FeedItem]:
     """Each canonical URL once, in feed order, minus the articles already stored."""
     unique: dict[str, FeedItem] = {}
@@ -242,7 +237,10 @@ def ingest(
 
     `on_batch` hears each batch's counts as it completes (progress); returns the counts of all.
     """
-    futures = [ingest_batch.submit(chunk, run) for chunk in chunks(items, batch_size)]
+    futures = [
+        ingest_batch.submit(list(items[i : i + batch_size]), run)
+        for i in range(0, len(items), batch_size)
+    ]
     total = dict.fromkeys(ARTICLE_COUNTS, 0)
     for future in futures:  # a failed batch raises here; the runner stops the rest on exit
         figures = future.result()

@@ -30,12 +30,11 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from diplowatch.errors import InputError
 from diplowatch.extractors.pipeline import FetchedPage
 from diplowatch.extractors.records import FeedItem, ProcessedArticle
 from diplowatch.flows.config import load_config
 from diplowatch.flows.ingest import Figures, Run, counts_line, interrupted
-from diplowatch.flows.workers import AnalysisSpec, Engine
+from diplowatch.flows.workers import Engine
 from diplowatch.storage import db as storage_db
 from diplowatch.storage import runs, writes
 from diplowatch.storage.runs import WRITE_WAIT
@@ -149,11 +148,6 @@ def reprocess_batch(stored: list[StoredPage], run: Run) -> Figures:
     return Figures(counts, seconds, (started, perf_counter()))
 
 
-def _check_window(since: date | None, until: date | None) -> None:
-    if since and until and until < since:
-        raise InputError(f"reprocess: --until {until} is before --since {since}")
-
-
 @flow(
     name="diplowatch-reprocess",
     task_runner=ThreadPoolTaskRunner(max_workers=BATCHES_IN_FLIGHT),  # type: ignore[arg-type]  # prefect's generic
@@ -168,18 +162,16 @@ def reprocess(
 ) -> dict[str, int]:
     """Re-run cleaning, flags and claims over the stored pages of since..until (all by default).
 
-    Records a `runs` row (kind "reprocess") with the new extractor version in its params.
+    Records a `runs` row (kind "reprocess") with the new extractor version in its params. The
+    CLI has checked that the window is in order.
     """
-    _check_window(since, until)
     logger = get_run_logger()
     cfg = load_config(config_dir)
     settings = cfg.settings
-    spec = AnalysisSpec.of(cfg)
     db_path = str(storage_db.db_path(db))
     size = settings.pipeline.batch_size
-    engine = Engine(
-        spec, workers=settings.pipeline.workers, dask_address=dask or settings.engine.dask_address
-    )
+    engine = Engine.of(cfg, dask)
+    spec = engine.spec
     params = {"since": since, "until": until, "version": spec.version, "config": config_dir}
     with (
         runs.recorded_run(
@@ -193,14 +185,7 @@ def reprocess(
         ) as record,
         engine,
     ):
-        run = Run(
-            db_path=db_path,
-            record=record,
-            run_date=None,
-            version=spec.version,
-            fetcher=None,
-            engine=engine,
-        )
+        run = Run(db_path, record, None, spec.version, None, engine)
         pending: deque[PrefectFuture[Figures]] = deque()
         after = ""
         while stored := read_pages(db_path, since, until, after, size):

@@ -123,6 +123,13 @@ class Engine:
         self._client: Any = None  # distributed.Client, imported only when a cluster is given
         self._inline_lock = threading.Lock()
 
+    @classmethod
+    def of(cls, cfg: Config, dask: str | None = None) -> Engine:
+        """The engine the configuration asks for; `dask` (the command's --dask) first."""
+        settings = cfg.settings
+        address = dask or settings.engine.dask_address
+        return cls(AnalysisSpec.of(cfg), workers=settings.pipeline.workers, dask_address=address)
+
     @property
     def where(self) -> str:
         if self.dask_address:
