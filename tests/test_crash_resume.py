@@ -123,3 +123,35 @@ def test_a_killed_run_is_finished_by_the_next(
 
     again = daily(run_date=date(2021, 12, 7), db=str(db), config_dir=str(config_dir), feeds=feeds)
     assert FEED_ANSWERS[-1] == 304 and again["new_articles"] == 0
+
+
+def test_recorded_run_closes_its_row_however_the_block_ends(tmp_path: Path) -> None:
+    from diplowatch.storage.runs import close_dead_runs, recorded_run, this_process
+
+    db = str(tmp_path / "runs.duckdb")
+    common: dict = {"kind": "daily", "run_date": date(2021, 12, 7), "params": {}}
+    with recorded_run(db, counts=("extracted",), **common) as ok:
+        ok.add({"extracted": 3}, {"write": 0.5})
+    with recorded_run(db, counts=(), **common) as red:
+        red.fail("no feed answered: all 2 failed")
+    with pytest.raises(ValueError), recorded_run(db, counts=(), **common):
+        raise ValueError("a bug\nwith a second line")
+    with pytest.raises(KeyboardInterrupt), recorded_run(db, counts=(), **common):
+        raise KeyboardInterrupt
+    with duckdb.connect(db) as con:
+        rows = con.execute("SELECT status, error, counts FROM runs ORDER BY started").fetchall()
+        # a row left running by a process that is gone, and one by this very process
+        owner = {**this_process(), "pid": 2**22 + 1}
+        for who in (owner, this_process()):
+            con.execute(
+                "INSERT INTO runs (run_id, kind, params, started, status)"
+                " VALUES (?, 'daily', ?, now(), 'running')",
+                [str(who["pid"]), json.dumps({"owner": who})],
+            )
+        assert close_dead_runs(con) == [str(owner["pid"])]
+        left = con.execute("SELECT status FROM runs WHERE run_id = ?", [str(os.getpid())])
+        assert left.fetchall() == [("running",)]
+    assert rows[0] == ("completed", None, '{"extracted": 3}')
+    assert rows[1][:2] == ("failed", "no feed answered: all 2 failed")
+    assert rows[2][:2] == ("failed", "a bug")
+    assert rows[3][:2] == ("failed", "interrupted")
