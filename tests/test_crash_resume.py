@@ -107,6 +107,7 @@ def test_a_killed_run_is_finished_by_the_next(
     from diplowatch.flows.daily import daily
 
     counts = daily(run_date=date(2021, 12, 7), db=str(db), config_dir=str(config_dir), feeds=feeds)
+    assert isinstance(counts, dict)  # a failed run raises
     assert FEED_ANSWERS == [200, 200]  # the whole feed again, not a 304
     assert counts["new_articles"] == COUNT - stored[0]
     with duckdb.connect(str(db), read_only=True) as con:
@@ -122,6 +123,7 @@ def test_a_killed_run_is_finished_by_the_next(
     assert validators == [(ETAG, LAST_MODIFIED)]  # every item stored: now a 304 loses nothing
 
     again = daily(run_date=date(2021, 12, 7), db=str(db), config_dir=str(config_dir), feeds=feeds)
+    assert isinstance(again, dict)
     assert FEED_ANSWERS[-1] == 304 and again["new_articles"] == 0
 
 

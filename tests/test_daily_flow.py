@@ -118,6 +118,7 @@ def test_daily_flow_end_to_end(
     counts = daily(
         run_date=date(2021, 12, 7), db=str(db), config_dir=str(config_dir), feeds=newsroom
     )
+    assert isinstance(counts, dict)  # a failed run raises
 
     assert counts["feeds_ok"] == 2
     assert counts["feeds_failed"] == 1
@@ -170,6 +171,7 @@ def test_daily_flow_end_to_end(
     again = daily(
         run_date=date(2021, 12, 7), db=str(db), config_dir=str(config_dir), feeds=newsroom
     )
+    assert isinstance(again, dict)
     assert again["feeds_unchanged"] == 1 and again["feeds_ok"] == 1
     assert again["new_articles"] == 2  # the two pages that failed, and only they
     assert again["failed"] == 2
@@ -208,12 +210,17 @@ def test_a_day_where_no_feed_answers_is_red(
         for n in range(2)
     }
     db = tmp_path / "news.duckdb"
-    args = {"run_date": date(2021, 12, 7), "db": str(db), "config_dir": str(config_dir)}
-    state = daily(**args, feeds=feeds, return_state=True)
+    args: dict[str, Any] = {
+        "run_date": date(2021, 12, 7),
+        "db": str(db),
+        "config_dir": str(config_dir),
+        "feeds": feeds,
+    }
+    state = daily(**args, return_state=True)
     assert state.is_failed()
     assert "no feed answered" in str(state.message)
     with pytest.raises(RunError, match="no feed answered: all 2 failed"):
-        daily(**args, feeds=feeds)
+        daily(**args)
     rows = run_rows(db)
     assert [r[0] for r in rows] == ["failed", "failed"]
     assert "no feed answered" in rows[0][1] and f"127.0.0.1:{port}" in rows[0][1]
