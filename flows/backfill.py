@@ -143,7 +143,8 @@ def backfill_date(day: date, job: Backfill, run: Run) -> None:
             "items_seen": len(found.items),
         }
     )
-    items = new_items(found.items, run.db_path)
+    with run.stage("new items"):
+        items = new_items(found.items, run.db_path)
     record.add({"new_articles": len(items)})
     total, processed = len(items), 0
     job.show.day_started(day, total)

@@ -219,11 +219,13 @@ def daily(
         run = Run(db_path, record, run_date, spec.version, fetcher, engine)
         outcomes, figures = fetch_feeds(feed_list, run)
         run.add(figures)
-        items = new_items((item for o in outcomes for item in o.items), db_path)
+        with run.stage("new items"):
+            items = new_items((item for o in outcomes for item in o.items), db_path)
         record.add({"new_articles": len(items)})
         logger.info("%d items seen, %d new articles", record.counts["items_seen"], len(items))
         ingest(items, run, settings.pipeline.batch_size)
-        save_validators(run, outcomes)
+        with run.stage("validators"):
+            save_validators(run, outcomes)
         if feed_list and not record.counts["feeds_ok"] + record.counts["feeds_unchanged"]:
             record.fail(
                 f"no feed answered: all {len(feed_list)} failed, first: {outcomes[0].error}"

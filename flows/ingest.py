@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -121,6 +121,15 @@ class Run:
         """A task's figures into the run's record."""
         self.record.add(figures.counts, figures.seconds)
         self._spans.append(figures.span)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Time some of the flow's own work (a query, a small write) as a task times its body."""
+        started = perf_counter()
+        try:
+            yield
+        finally:
+            self.add(Figures({}, {name: perf_counter() - started}, (started, perf_counter())))
 
     def busy(self) -> float:
         """Seconds during which at least one task body ran: the rest of the wall time is the
