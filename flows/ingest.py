@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -29,7 +30,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from diplowatch.errors import DiplowatchError, HTTPStatusError
+from diplowatch.errors import DiplowatchError, HTTPStatusError, RunError
 from diplowatch.extractors.pipeline import FetchedPage
 from diplowatch.extractors.records import FeedItem, ProcessedArticle
 from diplowatch.flows import http
@@ -62,11 +63,25 @@ class Fetcher:
         settings: FetchSettings,
     ) -> None:
         self.portal, self.client, self.limiter, self.settings = portal, client, limiter, settings
+        self._running: set[Future[Any]] = set()
+        self._lock = threading.Lock()
 
     def call(self, fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
-        """Run `fn(*args)` on the run's event loop and wait for it."""
-        result: T = self.portal.call(fn, *args)
-        return result
+        """Run `fn(*args)` on the run's event loop and wait for it (`cancel` stops it)."""
+        future: Future[T] = self.portal.start_task_soon(fn, *args)
+        with self._lock:
+            self._running.add(future)
+        try:
+            return future.result()
+        finally:
+            with self._lock:
+                self._running.discard(future)
+
+    def cancel(self) -> None:
+        """Stop every fetch in flight: their callers get a CancelledError."""
+        with self._lock:
+            for future in self._running:
+                future.cancel()
 
     async def fetch(self, url: str, **validators: str | None) -> http.FetchResult:
         return await http.fetch(
@@ -115,7 +130,22 @@ class Run:
         self.fetcher = fetcher
         self.engine = engine
         self.write_lock = threading.Lock()
+        self.stopping = threading.Event()
         self._spans: list[tuple[float, float]] = []
+
+    def stop(self) -> None:
+        """The run is ending early (a signal, a failed batch): tasks still to start return at
+        once, fetches in flight are cancelled, the engine takes no more work."""
+        self.stopping.set()
+        if self.fetcher is not None:
+            self.fetcher.cancel()
+        self.engine.cancel()
+
+    def wind_down(self) -> None:
+        """`stop`, then wait for a write in progress: no batch is written after this returns."""
+        self.stop()
+        with self.write_lock:
+            pass
 
     def add(self, figures: Figures) -> None:
         """A task's figures into the run's record."""
@@ -145,6 +175,8 @@ class Run:
         """`what(connection)` as the run's only writer: result, seconds waited, seconds written."""
         asked = perf_counter()
         with self.write_lock:
+            if self.stopping.is_set():
+                raise RunError("the run is stopping: batch not written")
             started = perf_counter()
             with storage_db.session(self.db_path, wait=WRITE_WAIT) as con:
                 result = what(con)
@@ -204,16 +236,23 @@ def ingest_batch(items: list[FeedItem], run: Run) -> Figures:
     assert run.fetcher is not None, "ingest needs a run with a fetcher"
     logger = get_run_logger()
     started = perf_counter()
-    pages, failed = run.fetcher.call(fetch_pages, run.fetcher, items)
-    fetched = perf_counter()
-    analysed, cpu = run.engine.analyse(pages)
-    batch = analysed + failed
-    analysed_at = perf_counter()
-    _, waited, wrote = run.write(
-        lambda con: writes.save_batch(
-            con, batch, run_id=run.run_id, run_date=run.run_date, extractor_version=run.version
+    try:
+        if run.stopping.is_set():
+            return Figures()
+        pages, failed = run.fetcher.call(fetch_pages, run.fetcher, items)
+        fetched = perf_counter()
+        analysed, cpu = run.engine.analyse(pages)
+        batch = analysed + failed
+        analysed_at = perf_counter()
+        _, waited, wrote = run.write(
+            lambda con: writes.save_batch(
+                con, batch, run_id=run.run_id, run_date=run.run_date, extractor_version=run.version
+            )
         )
-    )
+    except Exception:
+        if run.stopping.is_set():  # cut short by the run's stop: nothing written, quietly
+            return Figures()
+        raise
     for done in failed:
         logger.warning("article %s failed: %s", done.item.link, done.error)
     seconds = {
@@ -251,13 +290,17 @@ def ingest(
         for i in range(0, len(items), batch_size)
     ]
     total = dict.fromkeys(ARTICLE_COUNTS, 0)
-    for future in futures:  # a failed batch raises here; the runner stops the rest on exit
-        figures = future.result()
-        run.add(figures)
-        for key, value in figures.counts.items():
-            total[key] += value
-        if on_batch is not None:
-            on_batch(figures.counts)
+    try:
+        for future in futures:
+            figures = future.result()
+            run.add(figures)
+            for key, value in figures.counts.items():
+                total[key] += value
+            if on_batch is not None:
+                on_batch(figures.counts)
+    except BaseException:  # a signal, or a failed batch: the others stop before the run closes
+        run.wind_down()
+        raise
     return total
 
 

@@ -140,9 +140,14 @@ def write_analyses(con: Any, batch: Sequence[ProcessedArticle], version: str) ->
 def reprocess_batch(stored: list[StoredPage], run: Run) -> Figures:
     """Analyse a batch of stored pages on the engine and replace their analyses."""
     started = perf_counter()
-    analysed, cpu = run.engine.analyse([_page(*page) for page in stored])
-    analysed_at = perf_counter()
-    counts, waited, wrote = run.write(lambda con: write_analyses(con, analysed, run.version))
+    try:
+        analysed, cpu = run.engine.analyse([_page(*page) for page in stored])
+        analysed_at = perf_counter()
+        counts, waited, wrote = run.write(lambda con: write_analyses(con, analysed, run.version))
+    except Exception:
+        if run.stopping.is_set():  # cut short by the run's stop: nothing written, quietly
+            return Figures()
+        raise
     counts["pages"] = len(stored)
     seconds = {"analyse": analysed_at - started, "write wait": waited, "write": wrote, **cpu}
     return Figures(counts, seconds, (started, perf_counter()))
@@ -188,14 +193,16 @@ def reprocess(
         run = Run(db_path, record, None, spec.version, None, engine)
         pending: deque[PrefectFuture[Figures]] = deque()
         after = ""
-        while stored := read_pages(db_path, since, until, after, size):
-            after = stored[-1][0]
-            pending.append(reprocess_batch.submit(stored, run))
-            while len(pending) >= BATCHES_IN_FLIGHT or (pending and len(stored) < size):
-                run.add(pending.popleft().result())
-                logger.info("reprocessed %d pages", record.counts["pages"])
-        while pending:
-            run.add(pending.popleft().result())
+        try:
+            while stored := read_pages(db_path, since, until, after, size):
+                after = stored[-1][0]
+                pending.append(reprocess_batch.submit(stored, run))
+                while len(pending) >= BATCHES_IN_FLIGHT or (pending and len(stored) < size):
+                    run.add(pending.popleft().result())
+                    logger.info("reprocessed %d pages", record.counts["pages"])
+        except BaseException:  # a signal, or a failed batch: the others stop first
+            run.wind_down()
+            raise
         record.seconds["busy"] = run.busy()
     logger.info(
         "reprocess %s (version %s): %s", record.run_id, spec.version, counts_line(record.counts)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -106,6 +107,8 @@ def _watch_parent(parent: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="diplowatch-parent-watch", daemon=True).start()
+    # Ctrl-C reaches the whole process group: the flow process handles it and stops the workers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class Engine:
@@ -122,6 +125,7 @@ class Engine:
         self._pool: ProcessPoolExecutor | None = None
         self._client: Any = None  # distributed.Client, imported only when a cluster is given
         self._inline_lock = threading.Lock()
+        self._cancelled = threading.Event()
 
     @classmethod
     def of(cls, cfg: Config, dask: str | None = None) -> Engine:
@@ -156,6 +160,18 @@ class Engine:
             self._client.close()
             self._client = None
 
+    def cancel(self) -> None:
+        """Stop now: chunks not started are dropped and local workers killed mid-chunk (their
+        callers get an error), so that a Ctrl-C never waits for a model to load."""
+        self._cancelled.set()
+        if self._pool is not None:
+            workers = list(self._pool._processes.values())  # no public way before Python 3.14
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for process in workers:
+                process.kill()
+        if self._client is not None:
+            self._client.cancel(list(self._client.futures.values()))
+
     def _submit(self, chunk: list[FetchedPage]) -> Any:
         if self._client is not None:
             return self._client.submit(analyse_chunk, self.spec, chunk, pure=False)
@@ -170,6 +186,8 @@ class Engine:
             return [], {}
         if self._pool is None and self._client is None:
             with self._inline_lock:
+                if self._cancelled.is_set():
+                    raise EngineError("the analysis was cancelled: the run is stopping")
                 out, seconds = analyse_chunk(self.spec, pages)
         else:
             out, seconds = self._gather(
