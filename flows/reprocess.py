@@ -200,6 +200,8 @@ def reprocess(
                 while len(pending) >= BATCHES_IN_FLIGHT or (pending and len(stored) < size):
                     run.add(pending.popleft().result())
                     logger.info("reprocessed %d pages", record.counts["pages"])
+            while pending:
+                run.add(pending.popleft().result())
         except BaseException:  # a signal, or a failed batch: the others stop first
             run.wind_down()
             raise
