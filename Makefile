@@ -39,7 +39,7 @@ typecheck-tree:
 	for d in config extractors flows storage; do ln -s ../../../$$d $(TYPECHECK)/$$d; done
 
 bench: $(STAMP)
-	$(BIN)/python scripts/bench_pipeline.py
+	$(BIN)/python scripts/bench_pipeline.py --sizes 2000,4000 $(if $(DASK),--dask $(DASK))
 
 # refit the flag's decision ([model] of config/flag.toml) on every labelled text; deterministic
 fit-flag: $(STAMP)

@@ -8,6 +8,8 @@
     ├── SitemapError                bytes that are no sitemap (not XML, no urlset or index)
     ├── ArchiveError                a CDX answer that cannot be read (not JSON, not rows)
     ├── BackfillError               a past date whose sources could not all be read
+    ├── RunError                    a run that could not do its work (no feed answered at all)
+    │   └── EngineError             the analysis engine failed (worker processes, Dask cluster)
     ├── FetchError                  an HTTP fetch failed for good (after its retries)
     │   ├── BlockedURLError         not http/https, no host, a bad port, too long, not a URL
     │   │   └── InternalAddressError    the host is or resolves to a non-public address
@@ -89,6 +91,14 @@ class ArchiveError(DiplowatchError):
 
 class BackfillError(DiplowatchError):
     """A date whose sources could not all be read: it is recorded failed, the backfill stops."""
+
+
+class RunError(DiplowatchError):
+    """A run that could not do its work: it is recorded failed, and Prefect's state is Failed."""
+
+
+class EngineError(RunError):
+    """The engine of the analysis stage failed: a worker process died, a cluster went away."""
 
 
 class StorageError(DiplowatchError):

@@ -1,18 +1,11 @@
 """The backfill flow: past dates from archived feeds and sitemaps, through the daily pipeline.
 
-`diplowatch backfill --from D1 --to D2` runs one Prefect subflow per date. Each date:
+`diplowatch backfill --since D1 --until D2` runs one flow; each date, in order:
 
-1. discovers that date's articles, per outlet of `config/feeds.toml`:
-   - archived copies of every enabled feed, listed by the Wayback Machine CDX API
-     (`backfill.cdx_url`) and read raw (`{backfill.wayback_url}/{timestamp}id_/{feed}`): up to
-     `backfill.max_snapshots` captures of that date spread over the day, plus the first capture of
-     the next morning (it holds the evening's items); the items published on that date are kept,
-     and the undated ones of a capture taken that date;
-   - the outlet's sitemaps (`[outlets."NAME"] sitemap = "..."`, a URL or a list): the index, then
-     the child sitemaps that may hold the date, then the URLs published on it;
-   `[outlets."NAME"] archive = false` leaves out an outlet's archived feeds;
-2. fetches, analyses and stores the new ones through `flows.daily.ingest`, exactly as a day of the
-   daily flow does (batches, one short transaction each, canonical URL as key);
+1. discovers that date's articles in the outlets' archived feeds and sitemaps (flows.discovery);
+2. fetches, analyses and stores the new ones through `flows.ingest`, exactly as a day of the
+   daily flow does (batches, one short transaction each, canonical URL as key), with the run's one
+   HTTP client and engine, shared by every date (the spaCy model loads once per worker);
 3. fetches the archived copy of every page whose live URL answered 404 or 410 (the latest capture
    up to the end of the next day, found through the CDX API) and stores that instead;
 4. records a `runs` row (kind "backfill", run_date that date) with its counts.
@@ -28,19 +21,16 @@ struggling archive; a source that is permanently wrong (404, not a sitemap) is l
 in `sources_failed` but does not hold the date back, or a bad URL in feeds.toml would block every
 backfill forever.
 
-Polite: requests go through flows.http's HostLimiter with `backfill.requests_per_second` per host
-(the CDX API and the snapshots share one host) and fetch.per_host / fetch.concurrency; the
-sitemaps of a month are fetched once per backfill, not once per date.
+Polite: every request of the backfill goes through its one client and limiter, at
+`backfill.requests_per_second` per host; a month's sitemap is read once per backfill.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, timedelta
+from time import perf_counter
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -49,53 +39,30 @@ from prefect.runtime import flow_run
 from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from diplowatch.errors import (
-    ArchiveError,
-    BackfillError,
-    BlockedURLError,
-    DiplowatchError,
-    FetchError,
-    HTTPStatusError,
-    InputError,
-    ResponseTooLargeError,
-)
-from diplowatch.extractors.archive import (
-    Snapshot,
-    archived_url,
-    cdx_query_url,
-    latest_snapshot,
-    parse_cdx,
-    select_snapshots,
-)
-from diplowatch.extractors.feeds import parse_feed
+from diplowatch.errors import BackfillError, InputError
 from diplowatch.extractors.records import FeedItem
-from diplowatch.extractors.sitemaps import (
-    local_day,
-    parse_sitemap,
-    select_child_sitemaps,
-    sitemap_items,
-    url_period,
-)
-from diplowatch.flows import http
-from diplowatch.flows.config import Config, Feed, load_config
-from diplowatch.flows.daily import WRITE_WAIT, Clock, ingest, new_items
+from diplowatch.flows.config import load_config
+from diplowatch.flows.daily import BATCHES_IN_FLIGHT
 from diplowatch.flows.derived import refresh_derived
-from diplowatch.flows.progress import COUNTS, reporter
+from diplowatch.flows.discovery import Discovery, SourceFetcher, archived_copies, discover
+from diplowatch.flows.ingest import (
+    Fetcher,
+    Figures,
+    Run,
+    counts_line,
+    ingest,
+    interrupted,
+    new_items,
+    open_fetcher,
+)
+from diplowatch.flows.progress import COUNTS, LineReporter, Reporter
 from diplowatch.flows.settings import Settings
 from diplowatch.flows.sources import Sources, backfill_sources
-from diplowatch.flows.workers import AnalyzerPool
+from diplowatch.flows.workers import Engine
 from diplowatch.storage import db as storage_db
-from diplowatch.storage import writes
-from diplowatch.storage.publish import Publisher, publish_read_copy  # publish
-
-#: Feed id of the items found in sitemaps (the `articles.feed_id` column).
-SITEMAP_FEED = "sitemap"
-
-#: Nested sitemap indexes followed at most this deep (index -> index -> urlset).
-MAX_SITEMAP_DEPTH = 3
-
-#: Sitemaps kept in memory for the length of a backfill (the month's sitemap serves 30 dates).
-SITEMAP_CACHE_SIZE = 32
+from diplowatch.storage import runs, writes
+from diplowatch.storage.publish import Publisher, publish_read_copy
+from diplowatch.storage.runs import WRITE_WAIT
 
 
 def date_range(start: date, end: date) -> list[date]:
@@ -104,188 +71,27 @@ def date_range(start: date, end: date) -> list[date]:
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
 
-# -- discovery -----------------------------------------------------------------------------------
-
-
-@dataclass
-class Discovery:
-    """A date's items from every source, and what went wrong on the way."""
-
-    items: list[FeedItem] = field(default_factory=list)
-    snapshots: int = 0
-    sitemaps: int = 0
-    problems: list[str] = field(default_factory=list)  # permanent: logged, date still complete
-    errors: list[str] = field(default_factory=list)  # transient: the date must be redone
-
-    def merge(self, other: Discovery) -> None:
-        self.items += other.items
-        self.snapshots += other.snapshots
-        self.sitemaps += other.sitemaps
-        self.problems += other.problems
-        self.errors += other.errors
-
-    def failed(self, exc: DiplowatchError) -> None:
-        (self.errors if is_transient(exc) else self.problems).append(str(exc))
-
-
-def is_transient(exc: DiplowatchError) -> bool:
-    """Whether trying again later may succeed: timeouts, refused connections, 5xx, 429.
-
-    An unreadable CDX answer counts as transient: the archive serves error pages under load.
+class Backfill:
+    """What the dates of one backfill share: sources, the run's fetcher and engine, the sitemaps
+    read so far, the progress reporter. A plain class, as `flows.ingest.Run`: Prefect need not
+    walk it looking for futures.
     """
-    if isinstance(exc, HTTPStatusError):
-        return exc.status >= 500 or exc.status == 429
-    if isinstance(exc, BlockedURLError | ResponseTooLargeError):
-        return False
-    return isinstance(exc, FetchError | ArchiveError)
-
-
-class _Fetcher:
-    """One client, one limiter and the run's sitemap cache, for one date's discovery."""
 
     def __init__(
-        self,
-        client: Any,
-        limiter: http.HostLimiter,
-        settings: Settings,
-        cache: dict[str, bytes],
+        self, sources: Sources, settings: Settings, fetcher: Fetcher, engine: Engine, show: Reporter
     ) -> None:
-        self.client = client
-        self.limiter = limiter
-        self.settings = settings
-        self.cache = cache
-
-    async def get(self, url: str) -> http.FetchResult:
-        return await http.fetch(
-            self.client, url, settings=self.settings.fetch, limiter=self.limiter
-        )
-
-    async def cached(self, url: str) -> bytes:
-        if url not in self.cache:
-            content = (await self.get(url)).content
-            while len(self.cache) >= SITEMAP_CACHE_SIZE:
-                self.cache.pop(next(iter(self.cache)))
-            self.cache[url] = content
-        return self.cache[url]
-
-    async def snapshots(self, url: str, start: date | None, end: date | None) -> list[Snapshot]:
-        cdx = self.settings.backfill.cdx_url
-        return parse_cdx((await self.get(cdx_query_url(cdx, url, start, end))).content)
-
-
-def _wanted_snapshots(snaps: list[Snapshot], day: date, most: int) -> list[Snapshot]:
-    """Up to `most` captures of `day`, plus the next morning's first: late items live there."""
-    chosen = select_snapshots(snaps, day, day, most)
-    digests = {s.digest for s in chosen if s.digest}
-    after = select_snapshots(snaps, day + timedelta(days=1), day + timedelta(days=1), len(snaps))
-    if after and (after[0].digest is None or after[0].digest not in digests):
-        chosen.append(after[0])
-    return chosen
-
-
-async def _archived_feed(
-    fetcher: _Fetcher, feed_id: str, feed: Feed, day: date, tz: tzinfo
-) -> Discovery:
-    found = Discovery()
-    outlet = feed.outlet
-    try:
-        snaps = await fetcher.snapshots(feed.url, day, day + timedelta(days=1))
-    except DiplowatchError as exc:
-        found.failed(exc)
-        return found
-    wayback = fetcher.settings.backfill.wayback_url
-    chosen = _wanted_snapshots(snaps, day, fetcher.settings.backfill.max_snapshots)
-
-    async def one(snap: Snapshot) -> Discovery:
-        part = Discovery()
-        try:
-            res = await fetcher.get(archived_url(wayback, snap.timestamp, snap.original))
-            items = parse_feed(
-                res.content,
-                feed_id=feed_id,
-                outlet=outlet,
-                url=snap.original,  # links resolve against the feed, not the archive
-                content_type=res.content_type,
-            )
-        except DiplowatchError as exc:
-            part.failed(exc)
-            return part
-        part.snapshots = 1
-        part.items = [
-            item
-            for item in items
-            if (item.published is not None and local_day(item.published, tz) == day)
-            or (item.published is None and snap.day == day)
-        ]
-        return part
-
-    for part in await asyncio.gather(*(one(s) for s in chosen)):
-        found.merge(part)
-    return found
-
-
-async def _sitemap(
-    fetcher: _Fetcher, outlet: str, url: str, day: date, tz: tzinfo, depth: int = 0
-) -> Discovery:
-    found = Discovery()
-    try:
-        sitemap = parse_sitemap(await fetcher.cached(url))
-    except DiplowatchError as exc:
-        found.failed(exc)
-        return found
-    found.sitemaps = 1
-    if sitemap.kind == "urlset":
-        found.items = sitemap_items(
-            sitemap.urls,
-            day,
-            outlet=outlet,
-            feed_id=SITEMAP_FEED,
-            tz=tz,
-            include_undated=url_period(url) == (day, day),
-        )
-        return found
-    if depth + 1 >= MAX_SITEMAP_DEPTH:
-        found.problems.append(f"{url}: sitemap indexes nested deeper than {MAX_SITEMAP_DEPTH}")
-        return found
-    children = select_child_sitemaps(sitemap.sitemaps, day, day, tz)
-    parts = await asyncio.gather(
-        *(_sitemap(fetcher, outlet, c.loc, day, tz, depth + 1) for c in children)
-    )
-    for part in parts:
-        found.merge(part)
-    return found
-
-
-async def _discover(
-    day: date, sources: Sources, settings: Settings, cache: dict[str, bytes]
-) -> Discovery:
-    tz = ZoneInfo(settings.schedule.timezone)
-    rate = settings.backfill.requests_per_second
-    async with http.make_client(settings.fetch) as client:
-        fetcher = _Fetcher(
-            client, http.HostLimiter.from_settings(settings.fetch, rate=rate), settings, cache
-        )
-        jobs = [_archived_feed(fetcher, fid, feed, day, tz) for fid, feed in sources.feeds.items()]
-        jobs += [
-            _sitemap(fetcher, outlet, url, day, tz)
-            for outlet, urls in sources.sitemaps.items()
-            for url in urls
-        ]
-        found = Discovery()
-        for part in await asyncio.gather(*jobs):  # feeds first: their items carry summaries
-            found.merge(part)
-    return found
-
-
-# The sitemaps of one backfill, shared by its dates (subflows run in the parent's process).
-_sitemap_cache: dict[str, bytes] = {}
+        self.sources, self.settings, self.engine, self.show = sources, settings, engine, show
+        self.fetcher = fetcher
+        # a month's sitemap serves 30 dates: read once per backfill
+        self.sources_fetcher = SourceFetcher(fetcher, settings, {})
 
 
 @task(name="discover-items", cache_policy=NO_CACHE)
-def discover_items(day: date, sources: Sources, settings: Settings) -> Discovery:
+def discover_items(day: date, job: Backfill) -> tuple[Discovery, Figures]:
     """Every item of `day` from the archived feeds and the sitemaps."""
     logger = get_run_logger()
-    found = asyncio.run(_discover(day, sources, settings, _sitemap_cache))
+    started = perf_counter()
+    found = job.fetcher.call(discover, day, job.sources, job.sources_fetcher)
     for problem in found.problems:
         logger.warning("%s: source skipped: %s", day, problem)
     for error in found.errors:
@@ -297,40 +103,14 @@ def discover_items(day: date, sources: Sources, settings: Settings) -> Discovery
         found.snapshots,
         found.sitemaps,
     )
-    return found
-
-
-async def _archived_copies(
-    items: Sequence[FeedItem], day: date, settings: Settings
-) -> tuple[list[FeedItem], list[str]]:
-    """The items whose live page is gone, pointed at their latest capture up to day + 1."""
-    until = datetime.combine(day + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
-    wayback = settings.backfill.wayback_url
-    rate = settings.backfill.requests_per_second
-    async with http.make_client(settings.fetch) as client:
-        fetcher = _Fetcher(
-            client, http.HostLimiter.from_settings(settings.fetch, rate=rate), settings, {}
-        )
-
-        async def one(item: FeedItem) -> FeedItem | str | None:
-            try:
-                snaps = await fetcher.snapshots(item.url, None, day + timedelta(days=1))
-            except DiplowatchError as exc:
-                return str(exc)
-            best = latest_snapshot(snaps, until)
-            if best is None:
-                return None
-            return replace(item, link=archived_url(wayback, best.timestamp, best.original))
-
-        results = await asyncio.gather(*(one(item) for item in items))
-    found = [r for r in results if isinstance(r, FeedItem)]
-    return found, [r for r in results if isinstance(r, str)]
+    seconds = {"discover": perf_counter() - started}
+    return found, Figures({}, seconds, (started, perf_counter()))
 
 
 @task(name="find-archived-pages", cache_policy=NO_CACHE)
-def find_archived_pages(items: Sequence[FeedItem], day: date, settings: Settings) -> list[FeedItem]:
+def find_archived_pages(items: Sequence[FeedItem], day: date, job: Backfill) -> list[FeedItem]:
     """Archived copies of the pages gone live; a page the archive never saw stays failed."""
-    found, errors = asyncio.run(_archived_copies(items, day, settings))
+    found, errors = job.fetcher.call(archived_copies, items, day, job.sources_fetcher)
     logger = get_run_logger()
     for error in errors:
         logger.warning("%s: no archived copy looked up: %s", day, error)
@@ -345,148 +125,53 @@ def gone_pages(db_path: str, run_id: str, items: Sequence[FeedItem]) -> list[Fee
     return [item for item in items if item.url in gone]
 
 
-class _ProgressCounts(dict[str, int]):
-    """Counts that tell the reporter each time an article is tallied (ingest's `counts`).
-
-    ingest updates the counts as each batch is written; hooking the dict is how its progress
-    reaches the terminal without a callback parameter in the shared pipeline. Every increase of
-    an outcome count is one article processed; decreases (an article redone from its archived
-    copy) are bookkeeping, not progress.
-    """
-
-    DONE = ("extracted", "empty", "failed")
-
-    def __init__(self, day: date) -> None:
-        super().__init__(dict.fromkeys(COUNTS, 0))
-        self.day = day
-        self.total = 0
-        self.processed = 0
-
-    def __setitem__(self, key: str, value: int) -> None:
-        before = self.get(key, 0)
-        super().__setitem__(key, value)
-        if key in self.DONE and value > before:
-            self.processed += value - before
-            reporter().day_progress(self.day, self.processed, self.total)
-
-
 # -- flows ---------------------------------------------------------------------------------------
 
 
-@flow(
-    name="diplowatch-backfill-date",
-    task_runner=ThreadPoolTaskRunner(max_workers=4),  # type: ignore[arg-type]  # prefect's generic
-    log_prints=False,
-)
-def backfill_date(
-    day: date, sources: Sources, db_path: str, config_dir: str | None
-) -> dict[str, int] | State[Any]:
-    """One past date, discovered, fetched, analysed, stored, and recorded in `runs`.
+def backfill_date(day: date, job: Backfill, run: Run) -> None:
+    """One past date: discovered, fetched, analysed, stored, counted in the run's record.
 
-    Run from `backfill`, it uses the parent's AnalyzerPool (the model loads once for all dates);
-    run alone, it opens its own. A date whose sources were unreachable ends in a Failed state
-    carrying a BackfillError (returned, not raised: an expected failure, which Prefect then
-    records without logging a traceback); calling the flow raises that BackfillError.
+    A date whose sources were unreachable is recorded failed (`record.fail`), after storing
+    what was found.
     """
-    cfg = load_config(config_dir)
-    if _pool is not None:
-        return _backfill_date(day, sources, db_path, config_dir, cfg, _pool)
-    with AnalyzerPool(cfg, cfg.settings.pipeline.workers) as pool:
-        return _backfill_date(day, sources, db_path, config_dir, cfg, pool)
-
-
-# The parent flow's AnalyzerPool, for its subflows: a process pool is no flow parameter (Prefect
-# validates and records parameters; this one would be serialised config and all).
-_pool: AnalyzerPool | None = None
-
-
-def _backfill_date(
-    day: date,
-    sources: Sources,
-    db_path: str,
-    config_dir: str | None,
-    cfg: Config,
-    pool: AnalyzerPool,
-) -> dict[str, int] | State[Any]:
-    logger = get_run_logger()
-    settings = cfg.settings
-    clock = Clock()
-    seconds_before = dict(pool.seconds)
-    counts = _ProgressCounts(day)
-    with storage_db.session(db_path, wait=WRITE_WAIT) as con:
-        run_id = writes.start_run(
-            con,
-            kind="backfill",
-            run_date=day,
-            params={
-                "feeds": sorted(sources.feeds),
-                "sitemaps": sorted(sources.sitemaps),
-                "config": config_dir,
-            },
-            flow_run_id=str(flow_run.id) if flow_run.id else None,
-        )
-    status, error = "failed", None
-    try:
-        found = clock.call(discover_items, day, sources, settings)
-        counts.update(
-            snapshots=found.snapshots,
-            sitemaps=found.sitemaps,
-            sources_failed=len(found.problems) + len(found.errors),
-            items_seen=len(found.items),
-        )
-        items = new_items(found.items, db_path)
-        counts["new_articles"] = counts.total = len(items)
-        reporter().day_started(day, len(items))
-        rate = settings.backfill.requests_per_second
-        common: dict[str, Any] = {
-            "cfg": cfg,
-            "db_path": db_path,
-            "run_id": run_id,
-            "run_date": day,
-            "counts": counts,
-            "pool": pool,
-            "clock": clock,
-            "rate": rate,
+    record = run.record
+    found, figures = discover_items(day, job)
+    run.add(figures)
+    record.add(
+        {
+            "snapshots": found.snapshots,
+            "sitemaps": found.sitemaps,
+            "sources_failed": len(found.problems) + len(found.errors),
+            "items_seen": len(found.items),
         }
-        if items:
-            ingest(items, **common)
-        gone = gone_pages(db_path, run_id, items)
-        if gone:
-            archived = clock.call(find_archived_pages, gone, day, settings)
-            if archived:
-                stored_before = counts["extracted"] + counts["empty"]
-                counts.total += len(archived)
-                counts["failed"] -= len(archived)  # tallied again below, with their new outcome
-                ingest(archived, **common)
-                counts["archived_pages"] = counts["extracted"] + counts["empty"] - stored_before
-        if found.errors:
-            error = f"{day}: {len(found.errors)} sources unreachable, first: {found.errors[0]}"
-        else:
-            status = "completed"
-    except BaseException as exc:
-        error = str(exc) or type(exc).__name__
-        raise
-    finally:
-        clock.seconds.update({k: v - seconds_before.get(k, 0.0) for k, v in pool.seconds.items()})
-        with storage_db.session(db_path, wait=WRITE_WAIT) as con:
-            writes.finish_run(
-                con, run_id, status=status, counts=dict(counts), error=error, seconds=clock.seconds
-            )
-        reporter().day_finished(day, status, dict(counts))
-        logger.info(
-            "%s %s: %s",
-            day,
-            status,
-            ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()),
-        )
-    if error:
-        return Failed(message=error, data=BackfillError(error))
-    return dict(counts)
+    )
+    with run.stage("new items"):
+        items = new_items(found.items, run.db_path)
+    record.add({"new_articles": len(items)})
+    total, processed = len(items), 0
+    job.show.day_started(day, total)
+
+    def advance(counts: dict[str, int]) -> None:
+        nonlocal processed
+        processed += counts["extracted"] + counts["empty"] + counts["failed"]
+        job.show.day_progress(day, processed, total)
+
+    batch = job.settings.pipeline.batch_size
+    ingest(items, run, batch, advance)
+    gone = gone_pages(run.db_path, run.run_id, items)
+    archived = find_archived_pages(gone, day, job) if gone else []
+    if archived:
+        total += len(archived)
+        record.add({"failed": -len(archived)})  # tallied again below, with their new outcome
+        redone = ingest(archived, run, batch, advance)
+        record.add({"archived_pages": redone["extracted"] + redone["empty"]})
+    if found.errors:
+        record.fail(f"{day}: {len(found.errors)} sources unreachable, first: {found.errors[0]}")
 
 
 @flow(
     name="diplowatch-backfill",
-    task_runner=ThreadPoolTaskRunner(max_workers=4),  # type: ignore[arg-type]  # prefect's generic
+    task_runner=ThreadPoolTaskRunner(max_workers=BATCHES_IN_FLIGHT),  # type: ignore[arg-type]  # prefect's generic
     log_prints=False,
 )
 def backfill(
@@ -496,20 +181,24 @@ def backfill(
     config_dir: str | None = None,
     outlets: list[str] | None = None,
     force: bool = False,
+    dask: str | None = None,
+    progress: Any = None,
 ) -> dict[str, dict[str, Any]] | State[Any]:
-    """Backfill every date of date_from..date_to (inclusive): one subflow per date not done yet.
+    """Backfill every date of date_from..date_to (inclusive) not done yet, one `runs` row each.
 
     Returns {date: {"status": "completed" | "skipped", **counts}}. At the first date that could
     not be completed (recorded failed), stops and ends Failed: calling the flow raises its
-    BackfillError.
+    BackfillError. `progress` (a flows.progress.Reporter) hears each date and batch; plain
+    lines on stderr by default.
     """
     logger = get_run_logger()
     cfg = load_config(config_dir)
+    settings = cfg.settings
     days = date_range(date_from, date_to)
     sources = backfill_sources(cfg, outlets)
     db_path = str(storage_db.db_path(db))
     with storage_db.session(db_path, wait=WRITE_WAIT) as con:
-        done = writes.dates_completed(con, "backfill")
+        done = runs.dates_completed(con, "backfill")
     todo = [day for day in days if force or day not in done]
     logger.info(
         "backfill %s..%s: %d dates, %d already complete%s; %d feeds, %d outlets with sitemaps",
@@ -521,33 +210,55 @@ def backfill(
         len(sources.feeds),
         len(sources.sitemaps),
     )
-    global _pool
+    show: Reporter = progress if progress is not None else LineReporter()
+    engine = Engine.of(cfg, dask)
+    spec = engine.spec
+    params = {
+        "feeds": sorted(sources.feeds),
+        "sitemaps": sorted(sources.sitemaps),
+        "config": config_dir,
+        "engine": engine.where,
+    }
     results: dict[str, dict[str, Any]] = {}
-    show = reporter()
+    publisher = Publisher(db_path, settings.storage.publish_every, logger)
     show.begin(days)
-    publisher = Publisher(db_path, cfg.settings.storage.publish_every, logger)  # publish
-    _sitemap_cache.clear()
     try:
-        # one pool, so the spaCy model loads once for every date
-        with AnalyzerPool(cfg, cfg.settings.pipeline.workers) as pool:
-            _pool = pool
+        # one client and one engine for every date: the spaCy model loads once per worker
+        with (
+            open_fetcher(settings.fetch, rate=settings.backfill.requests_per_second) as fetcher,
+            engine,
+        ):
+            job = Backfill(sources, settings, fetcher, engine, show)
             for day in days:
                 if day not in todo:
                     show.day_finished(day, "skipped", {})
                     results[day.isoformat()] = {"status": "skipped"}
                     continue
-                try:
-                    counts = backfill_date(day, sources, db_path, config_dir)
-                except BackfillError as exc:
-                    logger.error("backfill stopped at %s: %s", day, exc)
-                    return Failed(message=str(exc), data=exc)
-                assert isinstance(counts, dict)  # a Failed state is raised by the call
-                results[day.isoformat()] = {"status": "completed", **counts}
-                publisher.step_done()  # publish: every storage.publish_every dates
-        refresh_derived(db_path, cfg)  # copies-events: copy groups and events of the new articles
+                status = "failed"
+                with runs.recorded_run(
+                    db_path,
+                    kind="backfill",
+                    run_date=day,
+                    params=params,
+                    counts=COUNTS,
+                    flow_run_id=str(flow_run.id) if flow_run.id else None,
+                    interrupted=interrupted,
+                ) as record:
+                    run = Run(db_path, record, day, spec.version, fetcher, engine)
+                    try:
+                        backfill_date(day, job, run)
+                        record.seconds["busy"] = run.busy()
+                        status = record.status
+                    finally:
+                        show.day_finished(day, status, dict(record.counts))
+                logger.info("%s %s: %s", day, status, counts_line(record.counts))
+                if record.failure:
+                    logger.error("backfill stopped at %s: %s", day, record.failure)
+                    return Failed(message=record.failure, data=BackfillError(record.failure))
+                results[day.isoformat()] = {"status": "completed", **record.counts}
+                publisher.step_done()  # the analysts' copy every storage.publish_every dates
+            refresh_derived(db_path, cfg)  # copy groups and events of the new articles
     finally:
-        _pool = None
-        _sitemap_cache.clear()
         show.end()
-    publish_read_copy(db_path, log=logger)  # publish: the analysts' copy (storage/publish.py)
+    publish_read_copy(db_path, log=logger)
     return results

@@ -1,15 +1,14 @@
 """What the terminal shows of a backfill: progress per date and overall, then a summary table.
 
-The CLI picks a reporter (live bars on a terminal, plain lines otherwise) and installs it with
-`reporting`; the backfill flow reports through `reporter()`. No Prefect here.
+The CLI picks a reporter (live bars on a terminal, plain lines otherwise) and hands it to the
+backfill flow, which calls it as dates and batches complete. No Prefect here.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, Protocol, TextIO
 
@@ -139,24 +138,3 @@ class RichReporter(Summary):
 
     def end(self) -> None:
         self.progress.stop()
-
-
-_reporter: Reporter | None = None
-
-
-def reporter() -> Reporter:
-    """The reporter installed by `reporting` (the CLI), else plain lines on stderr."""
-    global _reporter
-    if _reporter is None:
-        _reporter = LineReporter()
-    return _reporter
-
-
-@contextmanager
-def reporting(chosen: Reporter) -> Iterator[Reporter]:
-    global _reporter
-    previous, _reporter = _reporter, chosen
-    try:
-        yield chosen
-    finally:
-        _reporter = previous

@@ -3,38 +3,46 @@
 When the extractor, the lexicon, the flag settings or the actor list improve, the stories already
 in the file should benefit without fetching a single page again: the pages may be gone, and the
 sites owe us nothing twice. So this module imports nothing that talks to the network (no
-flows.http, no client): it reads `articles.raw_html`, runs the same Analyzer as the daily flow
-(through an AnalyzerPool, so the spaCy model loads once) and replaces each story's cleaned text,
-flag and claims in one transaction (`storage.writes.replace_analysis`), stamped with the new
-extractor version. Articles whose fetch failed have no HTML and are left alone.
+flows.http, no client): it reads `articles.raw_html`, runs the same Analyzer on the same engine
+as the daily flow (flows.workers: local processes or a Dask cluster, the spaCy model loaded once
+per worker) and replaces each story's cleaned text, flag and claims in one transaction
+(`storage.writes.replace_analysis`), stamped with the new extractor version. Articles whose fetch
+failed have no HTML and are left alone.
 
-Batches: the file is opened to read a batch, closed while the batch is analysed, and opened again
-to write it, so an analyst's read-only query gets in between (DuckDB lets one process write, or
-many read, never both).
+Batches: the flow reads a batch, submits its task (analyse, then write as the run's one writer)
+and reads the next while it runs, a few batches in flight at most. The file is opened for each
+read and each write and closed between, so an analyst's read-only query gets in between (DuckDB
+lets one process write, or many read, never both).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from itertools import islice
+from time import perf_counter
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from diplowatch.errors import InputError
 from diplowatch.extractors.pipeline import FetchedPage
 from diplowatch.extractors.records import FeedItem, ProcessedArticle
 from diplowatch.flows.config import load_config
-from diplowatch.flows.daily import WRITE_WAIT
 from diplowatch.flows.derived import refresh_derived
-from diplowatch.flows.workers import AnalyzerPool, version_of
+from diplowatch.flows.ingest import Figures, Run, counts_line, interrupted
+from diplowatch.flows.workers import Engine
 from diplowatch.storage import db as storage_db
-from diplowatch.storage import writes
-from diplowatch.storage.publish import publish_read_copy  # publish
+from diplowatch.storage import runs, writes
+from diplowatch.storage.publish import publish_read_copy
+from diplowatch.storage.runs import WRITE_WAIT
+
+#: Batches in flight at once: read ahead, analysed, written.
+BATCHES_IN_FLIGHT = 3
 
 COUNTS = (
     "pages",  # stored pages read
@@ -69,18 +77,12 @@ def _page(url: str, html: bytes, meta: dict[str, Any]) -> FetchedPage:
     return FetchedPage(item, html, fetched or datetime.now(UTC), 200)
 
 
-@task(name="read-stored-pages", cache_policy=NO_CACHE)
 def read_pages(
     db_path: str, since: date | None, until: date | None, after: str, size: int
 ) -> list[StoredPage]:
     """The next `size` stored pages after url `after`, the file closed again on return."""
     with storage_db.session(db_path, wait=WRITE_WAIT) as con:
         return list(islice(writes.iter_stored_pages(con, since, until, after=after), size))
-
-
-@task(name="analyse-stored-pages", cache_policy=NO_CACHE)
-def analyse_pages(pages: Sequence[FetchedPage], pool: AnalyzerPool) -> list[ProcessedArticle]:
-    return pool.process(pages)
 
 
 def _analysis_of(con: Any, urls: list[str]) -> dict[str, tuple[Any, list[tuple[Any, ...]]]]:
@@ -104,29 +106,27 @@ def _analysis_of(con: Any, urls: list[str]) -> dict[str, tuple[Any, list[tuple[A
     return {url: (flags.get(url), claims.get(url, [])) for url in urls}
 
 
-@task(name="replace-analyses", cache_policy=NO_CACHE)
-def write_analyses(batch: Sequence[ProcessedArticle], db_path: str, version: str) -> dict[str, int]:
+def write_analyses(con: Any, batch: Sequence[ProcessedArticle], version: str) -> dict[str, int]:
     """Each story's new analysis in its own transaction: all of one story, or none of it.
 
     Returns the batch's counts.
     """
     counts = dict.fromkeys(COUNTS, 0)
     urls = [done.item.url for done in batch]
-    with storage_db.session(db_path, wait=WRITE_WAIT) as con:
-        before = _analysis_of(con, urls)
-        for done in batch:
-            if done.status == "failed":  # the cleaner broke on it: keep what the story had
-                get_run_logger().warning("%s", done.error)
-                continue
-            writes.replace_analysis(
-                con,
-                done.item.url,
-                article=done.article if done.status == "extracted" else None,
-                flag=done.flag,
-                claims=done.claims,
-                extractor_version=version,
-            )
-        after = _analysis_of(con, urls)
+    before = _analysis_of(con, urls)
+    for done in batch:
+        if done.status == "failed":  # the cleaner broke on it: keep what the story had
+            get_run_logger().warning("%s", done.error)
+            continue
+        writes.replace_analysis(
+            con,
+            done.item.url,
+            article=done.article if done.status == "extracted" else None,
+            flag=done.flag,
+            claims=done.claims,
+            extractor_version=version,
+        )
+    after = _analysis_of(con, urls)
     for url, (flag, claims) in before.items():
         counts["flagged_before"] += bool(flag and flag[0])
         counts["claims_before"] += len(claims)
@@ -138,14 +138,26 @@ def write_analyses(batch: Sequence[ProcessedArticle], db_path: str, version: str
     return counts
 
 
-def _check_window(since: date | None, until: date | None) -> None:
-    if since and until and until < since:
-        raise InputError(f"reprocess: --until {until} is before --since {since}")
+@task(name="reprocess-batch", cache_policy=NO_CACHE)
+def reprocess_batch(stored: list[StoredPage], run: Run) -> Figures:
+    """Analyse a batch of stored pages on the engine and replace their analyses."""
+    started = perf_counter()
+    try:
+        analysed, cpu = run.engine.analyse([_page(*page) for page in stored])
+        analysed_at = perf_counter()
+        counts, waited, wrote = run.write(lambda con: write_analyses(con, analysed, run.version))
+    except Exception:
+        if run.stopping.is_set():  # cut short by the run's stop: nothing written, quietly
+            return Figures()
+        raise
+    counts["pages"] = len(stored)
+    seconds = {"analyse": analysed_at - started, "write wait": waited, "write": wrote, **cpu}
+    return Figures(counts, seconds, (started, perf_counter()))
 
 
 @flow(
     name="diplowatch-reprocess",
-    task_runner=ThreadPoolTaskRunner(max_workers=2),  # type: ignore[arg-type]  # prefect's generic
+    task_runner=ThreadPoolTaskRunner(max_workers=BATCHES_IN_FLIGHT),  # type: ignore[arg-type]  # prefect's generic
     log_prints=False,
 )
 def reprocess(
@@ -153,52 +165,52 @@ def reprocess(
     until: date | None = None,
     db: str | None = None,
     config_dir: str | None = None,
+    dask: str | None = None,
 ) -> dict[str, int]:
     """Re-run cleaning, flags and claims over the stored pages of since..until (all by default).
 
-    Records a `runs` row (kind "reprocess") with the new extractor version in its params.
+    Records a `runs` row (kind "reprocess") with the new extractor version in its params. The
+    CLI has checked that the window is in order.
     """
-    _check_window(since, until)
     logger = get_run_logger()
     cfg = load_config(config_dir)
-    version = version_of(cfg)
+    settings = cfg.settings
     db_path = str(storage_db.db_path(db))
-    size = cfg.settings.pipeline.batch_size
-    counts = dict.fromkeys(COUNTS, 0)
-    with storage_db.session(db_path, wait=WRITE_WAIT) as con:
-        run_id = writes.start_run(
-            con,
+    size = settings.pipeline.batch_size
+    engine = Engine.of(cfg, dask)
+    spec = engine.spec
+    params = {"since": since, "until": until, "version": spec.version, "config": config_dir}
+    with (
+        runs.recorded_run(
+            db_path,
             kind="reprocess",
             run_date=None,
-            params={"since": since, "until": until, "version": version, "config": config_dir},
+            params={**params, "engine": engine.where},
+            counts=COUNTS,
             flow_run_id=str(flow_run.id) if flow_run.id else None,
-        )
-    try:
-        with AnalyzerPool(cfg, cfg.settings.pipeline.workers) as pool:
-            after = ""
-            stored = read_pages(db_path, since, until, after, size)
-            while stored:
+            interrupted=interrupted,
+        ) as record,
+        engine,
+    ):
+        run = Run(db_path, record, None, spec.version, None, engine)
+        pending: deque[PrefectFuture[Figures]] = deque()
+        after = ""
+        try:
+            while stored := read_pages(db_path, since, until, after, size):
                 after = stored[-1][0]
-                counts["pages"] += len(stored)
-                analysed = analyse_pages.submit([_page(*page) for page in stored], pool)
-                # read the next batch while this one is analysed
-                upcoming = read_pages(db_path, since, until, after, size)
-                for key, value in write_analyses(analysed.result(), db_path, version).items():
-                    counts[key] += value
-                logger.info("reprocessed %d pages (up to %s)", counts["pages"], after)
-                stored = upcoming
-        refresh_derived(db_path, cfg, (since, until))  # copies-events: regroup what was rewritten
-    except BaseException as exc:
-        with storage_db.session(db_path, wait=WRITE_WAIT) as con:
-            writes.finish_run(con, run_id, status="failed", counts=counts, error=str(exc))
-        raise
-    with storage_db.session(db_path, wait=WRITE_WAIT) as con:
-        writes.finish_run(con, run_id, status="completed", counts=counts)
+                pending.append(reprocess_batch.submit(stored, run))
+                while len(pending) >= BATCHES_IN_FLIGHT or (pending and len(stored) < size):
+                    run.add(pending.popleft().result())
+                    logger.info("reprocessed %d pages", record.counts["pages"])
+            while pending:
+                run.add(pending.popleft().result())
+        except BaseException:  # a signal, or a failed batch: the others stop first
+            run.wind_down()
+            raise
+        refresh_derived(db_path, cfg, (since, until))  # regroup what was rewritten
+        record.seconds["busy"] = run.busy()
     logger.info(
-        "reprocess %s (version %s): %s",
-        run_id,
-        version,
-        ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()),
+        "reprocess %s (version %s): %s", record.run_id, spec.version, counts_line(record.counts)
     )
-    publish_read_copy(db_path, log=logger)  # publish: the analysts' copy (storage/publish.py)
-    return counts
+    publish_read_copy(db_path, log=logger)  # the analysts' copy (storage/publish.py)
+    return record.counts

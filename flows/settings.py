@@ -20,6 +20,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 __all__ = [
     "BackfillSettings",
     "CopiesSettings",
+    "EngineSettings",
     "EventsSettings",
     "FetchSettings",
     "PipelineSettings",
@@ -192,6 +193,21 @@ class StorageSettings(BaseModel):
     )
 
 
+def _dask_address(value: str) -> str:
+    if value and "://" not in value:
+        raise ValueError("must be a Dask scheduler address such as tcp://HOST:8786, or empty")
+    return value
+
+
+class EngineSettings(BaseModel):
+    model_config = SECTION
+
+    dask_address: Annotated[str, AfterValidator(_dask_address)] = Field(
+        description="Dask scheduler (tcp://HOST:8786) that runs the analysis; empty: local"
+        " processes (pipeline.workers). `--dask ADDRESS` overrides it for one command."
+    )
+
+
 class Settings(BaseModel):
     """The merged `settings.toml`: one frozen model per section."""
 
@@ -204,6 +220,7 @@ class Settings(BaseModel):
     copies: CopiesSettings
     events: EventsSettings
     storage: StorageSettings
+    engine: EngineSettings
 
 
 def _type_name(annotation: Any) -> str:

@@ -1,27 +1,48 @@
-"""The analysis stage on both cores: a pool of processes, each holding its own Analyzer.
+"""The engine of the CPU stage (clean, flag, claims): inline, local processes, or a Dask cluster.
 
-spaCy and trafilatura are CPU-bound and hold the GIL, so threads would not overlap them; each
-worker process builds its Analyzer once (its initializer) and then takes batch after batch. The
-spaCy model loads on a worker's first flagged story, not at start: cleaning begins at once, and
-a run with no candidate story never pays the seconds of CPU the model costs per process.
-With `workers = 0` the analysis runs in the calling process, which tests and small runs prefer.
+spaCy and trafilatura hold the GIL, so the analysis runs in other processes: by default a pool of
+`pipeline.workers` local processes (spawned: the flow process runs Prefect's threads and event
+loops, which a forked child would inherit half-copied), or the workers of an existing Dask
+cluster (`--dask tcp://HOST:8786`, setting `engine.dask_address`) through Dask's own client.
+Either way the work is one function, `analyse_chunk(spec, pages)`: the configuration travels
+with it as data (`AnalysisSpec`), never reread from disk on the worker; each worker process
+builds its Analyzer once per configuration and loads the spaCy model on its first flagged story
+(a run with no candidate story never pays the seconds of CPU the model costs). The workers
+import no Prefect and open no database: the flow process stays the single writer.
+
+With `workers = 0` and no cluster, the analysis runs in the calling thread (tests, small runs).
+A local worker dies with the flow process, however that process ends (a watch thread: SIGKILL
+leaves no orphan behind).
 """
 
 from __future__ import annotations
 
 import functools
 import multiprocessing
+import os
+import signal
+import threading
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 from spacy.language import Language
 
+from diplowatch.errors import EngineError
 from diplowatch.extractors.actors import ActorIndex
 from diplowatch.extractors.claims import ClaimExtractor, load_nlp
 from diplowatch.extractors.pipeline import Analyzer, FetchedPage, analysis_version
 from diplowatch.extractors.records import ProcessedArticle
-from diplowatch.flows.config import Config, load_config
+from diplowatch.flows.config import Config
+
+#: Pages per call to a worker. Small enough that every worker stays busy to the end of a batch
+#: (a chunk of long flagged stories takes several times a plain one), large enough that the
+#: per-call pickling and scheduling stay negligible.
+CHUNK = 10
+
+#: Seconds between two looks of a local worker at its parent.
+PARENT_WATCH = 0.5
 
 
 @functools.cache
@@ -30,96 +51,104 @@ def shared_nlp() -> Language:
     return load_nlp()
 
 
-def build_analyzer(cfg: Config, *, with_claims: bool = True, lazy: bool = False) -> Analyzer:
-    """An Analyzer for this process; `lazy` defers the spaCy model to the first flagged story."""
-    actors = ActorIndex.from_config(cfg.actors)
-    if not with_claims:
-        return Analyzer(actors, cfg.flag, None)
-    if lazy:
-        return Analyzer(actors, cfg.flag, lambda: ClaimExtractor(shared_nlp(), actors, cfg.lexicon))
-    return Analyzer(actors, cfg.flag, ClaimExtractor(shared_nlp(), actors, cfg.lexicon))
+@dataclass(frozen=True)
+class AnalysisSpec:
+    """What an Analyzer is built from, as plain data: it travels to the workers with the work."""
+
+    actors: dict[str, Any] = field(repr=False)
+    lexicon: dict[str, Any] = field(repr=False)
+    flag: dict[str, Any] = field(repr=False)
+    version: str
+
+    @classmethod
+    def of(cls, cfg: Config) -> AnalysisSpec:
+        return cls(cfg.actors, cfg.lexicon, cfg.flag, version_of(cfg))
 
 
 def version_of(cfg: Config) -> str:
     return analysis_version(cfg.actors, cfg.lexicon, cfg.flag)
 
 
-_worker_analyzer: Analyzer | None = None
+def build_analyzer(cfg: Config | AnalysisSpec, *, lazy: bool = False) -> Analyzer:
+    """An Analyzer for this process; `lazy` defers the spaCy model to the first flagged story."""
+    actors = ActorIndex.from_config(cfg.actors)
+    if lazy:
+        return Analyzer(actors, cfg.flag, lambda: ClaimExtractor(shared_nlp(), actors, cfg.lexicon))
+    return Analyzer(actors, cfg.flag, ClaimExtractor(shared_nlp(), actors, cfg.lexicon))
 
 
-def _init_worker(config_dir: str | None) -> None:
-    global _worker_analyzer
-    # lazy: the worker starts cleaning at once; the model loads on its first flagged story
-    _worker_analyzer = build_analyzer(load_config(config_dir), lazy=True)
+#: This process's analyzers, one per configuration version (a worker serves one run after
+#: another, possibly with different configurations).
+_analyzers: dict[str, Analyzer] = {}
 
 
-def _process_in_worker(
-    pages: Sequence[FetchedPage],
+def analyse_chunk(
+    spec: AnalysisSpec, pages: Sequence[FetchedPage]
 ) -> tuple[list[ProcessedArticle], dict[str, float]]:
-    assert _worker_analyzer is not None, "worker used before its initializer ran"
-    done = _worker_analyzer.process_pages(pages)
-    # The parent still holds every page's bytes: pickling them back would double the traffic
-    # through the pipe for nothing (pages are ~240 kB each). `collect` puts them back.
+    """Analyse pages in a worker: articles in input order, and the CPU seconds per stage.
+
+    The caller still holds every page's bytes: they are not sent back (`Engine` puts them back).
+    """
+    analyzer = _analyzers.get(spec.version)
+    if analyzer is None:
+        analyzer = _analyzers[spec.version] = build_analyzer(spec, lazy=True)
+    done = analyzer.process_pages(pages)
     for article in done:
         article.raw_html = None
-    return done, _worker_analyzer.take_seconds()
+    return done, analyzer.take_seconds()
 
 
-#: Pages per call to a worker. Small enough that both workers stay busy to the end of a batch
-#: (a chunk of long flagged stories takes several times a plain one), large enough that the
-#: per-call pickling and scheduling stay negligible.
-CHUNK = 10
+def _watch_parent(parent: int) -> None:
+    """A local worker's initializer: exit as soon as the flow process is gone, however it ended."""
 
-Results = Future[tuple[list[ProcessedArticle], dict[str, float]]]
+    def watch() -> None:
+        while os.getppid() == parent:
+            threading.Event().wait(PARENT_WATCH)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="diplowatch-parent-watch", daemon=True).start()
+    # Ctrl-C reaches the whole process group: the flow process handles it and stops the workers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-class PendingBatch:
-    """A batch handed to the workers: the pages, and the futures of their chunks (or results).
+class Engine:
+    """Where `analyse` sends its chunks; results come back in input order, raw HTML put back.
 
-    Deliberately a plain class, not a dataclass or list: Prefect walks dataclasses and
-    collections passed to tasks, and there is nothing in here it needs to see.
+    `analyse` blocks its caller (a batch task's thread) and is safe to call from several at
+    once: their chunks share the workers' queue. In-process, one batch is analysed at a time.
     """
 
-    def __init__(
-        self,
-        pages: Sequence[FetchedPage],
-        futures: list[Results] | None = None,
-        done: list[ProcessedArticle] | None = None,
-    ) -> None:
-        self.pages = pages
-        self.futures = futures or []
-        self.done = done
-
-
-class AnalyzerPool:
-    """Spreads batches over the workers in small chunks; results come back in input order.
-
-    `submit` + `collect` let the flow overlap its own work with the workers'; `process` is both.
-    """
-
-    def __init__(self, cfg: Config, workers: int) -> None:
-        self.cfg = cfg
+    def __init__(self, spec: AnalysisSpec, *, workers: int, dask_address: str | None = None):
+        self.spec = spec
         self.workers = workers
-        self._local: Analyzer | None = None
+        self.dask_address = dask_address or None
         self._pool: ProcessPoolExecutor | None = None
-        # seconds per stage summed over the workers (CPU-side, so more than wall time on 2 cores)
-        self.seconds: dict[str, float] = {}
+        self._client: Any = None  # distributed.Client, imported only when a cluster is given
+        self._inline_lock = threading.Lock()
+        self._cancelled = threading.Event()
 
-    def _add(self, seconds: dict[str, float]) -> None:
-        for stage, value in seconds.items():
-            self.seconds[stage] = self.seconds.get(stage, 0.0) + value
+    @classmethod
+    def of(cls, cfg: Config, dask: str | None = None) -> Engine:
+        """The engine the configuration asks for; `dask` (the command's --dask) first."""
+        settings = cfg.settings
+        address = dask or settings.engine.dask_address
+        return cls(AnalysisSpec.of(cfg), workers=settings.pipeline.workers, dask_address=address)
 
-    def __enter__(self) -> AnalyzerPool:
-        if self.workers <= 0:
-            self._local = build_analyzer(self.cfg)
-        else:
-            # spawn, not fork: the flow process runs Prefect's threads and event loops, which a
-            # forked child would inherit half-copied
+    @property
+    def where(self) -> str:
+        if self.dask_address:
+            return f"Dask cluster {self.dask_address}"
+        return f"{self.workers} local processes" if self.workers > 0 else "this process"
+
+    def __enter__(self) -> Engine:
+        if self.dask_address:
+            self._client = _dask_client(self.dask_address)
+        elif self.workers > 0:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker,
-                initargs=(str(self.cfg.user_dir) if self.cfg.user_dir else None,),
+                initializer=_watch_parent,
+                initargs=(os.getpid(),),
             )
         return self
 
@@ -127,40 +156,75 @@ class AnalyzerPool:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
-    def submit(self, pages: Sequence[FetchedPage]) -> PendingBatch:
-        """Hand a batch to the workers and return at once (in-process: analyse it now).
+    def cancel(self) -> None:
+        """Stop now: chunks not started are dropped and local workers killed mid-chunk (their
+        callers get an error), so that a Ctrl-C never waits for a model to load."""
+        self._cancelled.set()
+        if self._pool is not None:
+            workers = list(self._pool._processes.values())  # no public way before Python 3.14
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for process in workers:
+                process.kill()
+        if self._client is not None:
+            self._client.cancel(list(self._client.futures.values()))
 
-        The flow fetches and writes other batches while the workers run, and keeps one batch
-        queued ahead of the one it collects, so the workers never wait for it.
-        """
+    def _submit(self, chunk: list[FetchedPage]) -> Any:
+        if self._client is not None:
+            return self._client.submit(analyse_chunk, self.spec, chunk, pure=False)
+        assert self._pool is not None, "Engine used outside its with-block"
+        return self._pool.submit(analyse_chunk, self.spec, chunk)
+
+    def analyse(
+        self, pages: Sequence[FetchedPage]
+    ) -> tuple[list[ProcessedArticle], dict[str, float]]:
+        """Analyse a batch and wait for it; raises EngineError if the engine fails under it."""
         if not pages:
-            return PendingBatch(pages, done=[])
-        if self._local is not None:
-            done = self._local.process_pages(pages)
-            self._add(self._local.take_seconds())
-            return PendingBatch(pages, done=done)
-        assert self._pool is not None, "AnalyzerPool used outside its with-block"
-        futures: list[Results] = [
-            self._pool.submit(_process_in_worker, list(pages[i : i + CHUNK]))
-            for i in range(0, len(pages), CHUNK)
-        ]
-        return PendingBatch(pages, futures=futures)
-
-    def collect(self, pending: PendingBatch) -> list[ProcessedArticle]:
-        """Wait for a submitted batch; its articles in input order, raw HTML put back."""
-        if pending.done is not None:
-            return pending.done
-        out: list[ProcessedArticle] = []
-        for future in pending.futures:
-            done, seconds = future.result()
-            out.extend(done)
-            self._add(seconds)
-        for page, article in zip(pending.pages, out, strict=True):
+            return [], {}
+        if self._pool is None and self._client is None:
+            with self._inline_lock:
+                if self._cancelled.is_set():
+                    raise EngineError("the analysis was cancelled: the run is stopping")
+                out, seconds = analyse_chunk(self.spec, pages)
+        else:
+            out, seconds = self._gather(
+                [self._submit(list(pages[i : i + CHUNK])) for i in range(0, len(pages), CHUNK)]
+            )
+        for page, article in zip(pages, out, strict=True):
             article.raw_html = page.html
-        pending.done, pending.futures = out, []
-        return out
+        return out, seconds
 
-    def process(self, pages: Sequence[FetchedPage]) -> list[ProcessedArticle]:
-        """Analyse a batch and wait for it: `collect(submit(pages))`."""
-        return self.collect(self.submit(pages))
+    def _gather(self, futures: list[Any]) -> tuple[list[ProcessedArticle], dict[str, float]]:
+        out: list[ProcessedArticle] = []
+        seconds: dict[str, float] = {}
+        try:
+            for future in futures:
+                done, spent = future.result()
+                out.extend(done)
+                for stage, value in spent.items():
+                    seconds[stage] = seconds.get(stage, 0.0) + value
+        except Exception as exc:
+            for future in futures:
+                future.cancel()
+            raise EngineError(f"the analysis failed on {self.where}: {_one_line(exc)}") from exc
+        return out, seconds
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _dask_client(address: str) -> Any:
+    """A client of the cluster at `address`; EngineError in one line when it cannot be reached."""
+    from distributed import Client
+
+    try:
+        # distributed's Client.__init__ carries no annotations
+        return Client(address, timeout="10s", set_as_default=False)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError) as exc:
+        reason = _one_line(exc)
+        raise EngineError(f"cannot reach the Dask scheduler at {address}: {reason}") from None

@@ -7,17 +7,16 @@ from diplowatch.storage.blobs import compress, decompress
 from diplowatch.storage.db import DEFAULT_DB, connect, db_path, session, transaction
 from diplowatch.storage.migrations import MIGRATIONS, migrate
 from diplowatch.storage.queries import flagged_stories, list_claims, run_query, summary
-from diplowatch.storage.writes import (
+from diplowatch.storage.runs import (
     dates_completed,
     finish_run,
-    iter_stored_pages,
-    known_urls,
     load_feed_states,
-    replace_analysis,
-    save_batch,
+    recorded_run,
     save_feed_status,
+    save_feed_validators,
     start_run,
 )
+from diplowatch.storage.writes import iter_stored_pages, known_urls, replace_analysis, save_batch
 
 __all__ = [
     "DEFAULT_DB",
@@ -34,10 +33,12 @@ __all__ = [
     "list_claims",
     "load_feed_states",
     "migrate",
+    "recorded_run",
     "replace_analysis",
     "run_query",
     "save_batch",
     "save_feed_status",
+    "save_feed_validators",
     "session",
     "start_run",
     "summary",

@@ -9,14 +9,14 @@ an analyst can see it), but it is not "known" (`known_urls`) until it has failed
 `save_batch` replaces the failed row by whatever that run got, counting the attempts. A transient
 outage is retried next day; a dead link stops being fetched after a few runs.
 
+Runs and feed states live in `storage.runs`.
+
 Duckdb errors raised inside a write are re-raised as StorageError (after ROLLBACK) so the CLI can
 report them in one line.
 """
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -27,11 +27,9 @@ import duckdb
 from diplowatch.errors import StorageError
 from diplowatch.extractors.records import Article, Claim, Flag, ProcessedArticle
 from diplowatch.storage.blobs import compress, decompress
+from diplowatch.storage.runs import utc_naive
 from diplowatch.storage.transaction import transaction
 
-RUN_KINDS = ("daily", "backfill", "reprocess", "demo")
-RUN_STATUSES = ("running", "completed", "failed")
-FEED_STATUSES = ("ok", "unchanged", "failed", "empty")
 ARTICLE_STATUSES = ("extracted", "empty", "failed")
 
 #: After this many failed fetches (in distinct runs) a URL counts as known and is no longer retried.
@@ -39,13 +37,6 @@ MAX_FETCH_ATTEMPTS = 3
 
 #: Rows fetched per query by `iter_stored_pages` (bounded memory: pages can be ~100 kB each).
 PAGE_CHUNK = 200
-
-
-def utc_naive(value: datetime | None) -> datetime | None:
-    """Timestamps are stored as naive UTC; aware datetimes are converted, naive ones kept as is."""
-    if value is None or value.tzinfo is None:
-        return value
-    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def _now() -> datetime:
@@ -66,134 +57,6 @@ def _write(con: duckdb.DuckDBPyConnection, what: str) -> Iterator[duckdb.DuckDBP
 def _check(value: str, allowed: Sequence[str], what: str) -> None:
     if value not in allowed:
         raise StorageError(f"{what} must be one of {', '.join(allowed)}, not {value!r}")
-
-
-# --- runs ---------------------------------------------------------------------------------------
-
-
-def start_run(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    kind: str,
-    run_date: date | None,
-    params: dict[str, Any],
-    flow_run_id: str | None = None,
-) -> str:
-    """Record a run as 'running' and return its new run_id (a uuid4 string)."""
-    _check(kind, RUN_KINDS, "run kind")
-    run_id = str(uuid.uuid4())
-    with _write(con, f"start_run {kind}"):
-        con.execute(
-            "INSERT INTO runs (run_id, kind, run_date, flow_run_id, params, started, status)"
-            " VALUES (?, ?, ?, ?, ?, ?, 'running')",
-            [
-                run_id,
-                kind,
-                run_date,
-                flow_run_id,
-                json.dumps(params, sort_keys=True, default=str),
-                _now(),
-            ],
-        )
-    return run_id
-
-
-def finish_run(
-    con: duckdb.DuckDBPyConnection,
-    run_id: str,
-    *,
-    status: str,
-    counts: dict[str, int],
-    error: str | None = None,
-    seconds: dict[str, float] | None = None,
-) -> None:
-    """Close a run with its final status, counts and per-stage seconds; unknown run_id raises."""
-    _check(status, RUN_STATUSES, "run status")
-    timing = json.dumps({k: round(v, 3) for k, v in seconds.items()}) if seconds else None
-    with _write(con, f"finish_run {run_id}"):
-        row = con.execute(
-            "UPDATE runs SET status = ?, counts = ?, error = ?, finished = ?, seconds = ?"
-            " WHERE run_id = ?",
-            [status, json.dumps(counts, sort_keys=True), error, _now(), timing, run_id],
-        ).fetchone()
-        if not row or row[0] == 0:
-            raise StorageError(f"finish_run: no run {run_id}")
-
-
-def dates_completed(con: duckdb.DuckDBPyConnection, kind: str) -> set[date]:
-    """run_dates of the completed runs of this kind: what a resumed backfill can skip."""
-    rows = con.execute(
-        "SELECT DISTINCT run_date FROM runs"
-        " WHERE kind = ? AND status = 'completed' AND run_date IS NOT NULL",
-        [kind],
-    ).fetchall()
-    return {row[0] for row in rows}
-
-
-# --- feeds --------------------------------------------------------------------------------------
-
-
-def load_feed_states(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str | None, str | None]]:
-    """feed_id -> (etag, last_modified): the validators for the next conditional GET."""
-    rows = con.execute("SELECT feed_id, etag, last_modified FROM feeds").fetchall()
-    return {feed_id: (etag, last_modified) for feed_id, etag, last_modified in rows}
-
-
-def save_feed_status(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    feed_id: str,
-    url: str,
-    outlet: str,
-    status: str,
-    http_status: int | None = None,
-    etag: str | None = None,
-    last_modified: str | None = None,
-    items: int = 0,
-    error: str | None = None,
-    checked_at: datetime,
-) -> None:
-    """Upsert the outcome of one feed fetch.
-
-    A 304 ('unchanged') or a failure carries no validators, yet the old ones are still the right
-    ones for the next conditional GET: keep them when the new ones are None. After 'ok' or 'empty'
-    the server's answer is the truth, even if it dropped its ETag.
-    """
-    _check(status, FEED_STATUSES, f"feed {feed_id} status")
-    with _write(con, f"save_feed_status {feed_id}"):
-        con.execute(
-            """
-            INSERT INTO feeds AS f (feed_id, url, outlet, etag, last_modified, last_status,
-                                    last_http_status, last_error, last_items, last_checked)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (feed_id) DO UPDATE SET
-                url = excluded.url,
-                outlet = excluded.outlet,
-                etag = CASE WHEN excluded.etag IS NULL
-                                 AND excluded.last_status IN ('unchanged', 'failed')
-                            THEN f.etag ELSE excluded.etag END,
-                last_modified = CASE WHEN excluded.last_modified IS NULL
-                                          AND excluded.last_status IN ('unchanged', 'failed')
-                                     THEN f.last_modified ELSE excluded.last_modified END,
-                last_status = excluded.last_status,
-                last_http_status = excluded.last_http_status,
-                last_error = excluded.last_error,
-                last_items = excluded.last_items,
-                last_checked = excluded.last_checked
-            """,
-            [
-                feed_id,
-                url,
-                outlet,
-                etag,
-                last_modified,
-                status,
-                http_status,
-                error,
-                items,
-                utc_naive(checked_at),
-            ],
-        )
 
 
 # --- articles -----------------------------------------------------------------------------------

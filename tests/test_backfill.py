@@ -255,7 +255,7 @@ def test_transient_or_permanent() -> None:
         ResponseTooLargeError,
         SitemapError,
     )
-    from diplowatch.flows.backfill import is_transient
+    from diplowatch.flows.discovery import is_transient
 
     u = "http://x/"
     transient: tuple[DiplowatchError, ...] = (

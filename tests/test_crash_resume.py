@@ -1,5 +1,9 @@
 """A daily run killed halfway (SIGKILL, no clean-up at all) leaves whole batches, and the next
-run of the same day stores the rest, each article once."""
+run of the same day stores the rest, each article once.
+
+The feed sends an ETag and a Last-Modified and answers 304 to them: had the killed run stored
+them before its items, the next run would get a 304 and never fetch the rest of the day.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +28,9 @@ pytestmark = pytest.mark.slow
 
 SLUGS = list(ARTICLES)
 COUNT = 12  # three batches of five, the last one short
+ETAG = '"flux-v1"'
+LAST_MODIFIED = "Tue, 07 Dec 2021 17:00:00 GMT"
+FEED_ANSWERS: list[int] = []
 
 
 def serve(httpserver: HTTPServer) -> dict[str, dict[str, str]]:
@@ -33,9 +40,19 @@ def serve(httpserver: HTTPServer) -> dict[str, dict[str, str]]:
         return Response(page(SLUGS[n % len(SLUGS)]), content_type="text/html; charset=utf-8")
 
     items = [(httpserver.url_for(f"/article-{n}.html"), f"Article {n}") for n in range(COUNT)]
-    httpserver.expect_request("/feed.xml").respond_with_data(
-        rss("Flux", items), content_type="application/rss+xml"
-    )
+    body = rss("Flux", items)
+
+    def feed(request: Request) -> Response:
+        validators = {"ETag": ETAG, "Last-Modified": LAST_MODIFIED}
+        if request.headers.get("If-None-Match") == ETAG or (
+            request.headers.get("If-Modified-Since") == LAST_MODIFIED
+        ):
+            FEED_ANSWERS.append(304)
+            return Response(status=304, headers=validators)
+        FEED_ANSWERS.append(200)
+        return Response(body, content_type="application/rss+xml", headers=validators)
+
+    httpserver.expect_request("/feed.xml").respond_with_handler(feed)
     for n in range(COUNT):
         httpserver.expect_request(f"/article-{n}.html").respond_with_handler(slow_page)
     return {"crash-test": {"outlet": "Le Quotidien test", "url": httpserver.url_for("/feed.xml")}}
@@ -44,6 +61,7 @@ def serve(httpserver: HTTPServer) -> dict[str, dict[str, str]]:
 def test_a_killed_run_is_finished_by_the_next(
     httpserver: HTTPServer, config_dir: Path, tmp_path: Path, prefect_harness: None
 ) -> None:
+    FEED_ANSWERS.clear()
     feeds = serve(httpserver)
     db = tmp_path / "crash.duckdb"
     script = (
@@ -79,17 +97,63 @@ def test_a_killed_run_is_finished_by_the_next(
     with duckdb.connect(str(db), read_only=True) as con:
         stored = con.execute("SELECT count(*) FROM articles").fetchone()
         runs = con.execute("SELECT status FROM runs").fetchall()
-    assert stored is not None and stored[0] in (5, 10)  # whole batches, and not all of them
+    # whole batches (of 5, 5 and 2, written in any order), and not all of them
+    assert stored is not None and stored[0] in (2, 5, 7, 10)
     assert runs == [("running",)]  # what a kill leaves: a run that never finished
+    with duckdb.connect(str(db), read_only=True) as con:
+        # the feed's validators wait for its items: none stored yet
+        assert con.execute("SELECT etag, last_modified FROM feeds").fetchall() == [(None, None)]
 
     from diplowatch.flows.daily import daily
 
     counts = daily(run_date=date(2021, 12, 7), db=str(db), config_dir=str(config_dir), feeds=feeds)
+    assert isinstance(counts, dict)  # a failed run raises
+    assert FEED_ANSWERS == [200, 200]  # the whole feed again, not a 304
     assert counts["new_articles"] == COUNT - stored[0]
     with duckdb.connect(str(db), read_only=True) as con:
         urls = con.execute("SELECT url FROM articles").fetchall()
-        statuses = con.execute("SELECT status FROM runs ORDER BY started").fetchall()
+        statuses = con.execute("SELECT status, error FROM runs ORDER BY started").fetchall()
         flags = con.execute("SELECT count(*) FROM flags").fetchone()
+        validators = con.execute("SELECT etag, last_modified FROM feeds").fetchall()
     assert len(urls) == len(set(urls)) == COUNT
     assert flags == (COUNT,)
-    assert statuses == [("running",), ("completed",)]
+    # the next run found the killed one's process gone and closed its row
+    assert statuses[0][0] == "failed" and statuses[0][1].startswith("interrupted")
+    assert statuses[1] == ("completed", None)
+    assert validators == [(ETAG, LAST_MODIFIED)]  # every item stored: now a 304 loses nothing
+
+    again = daily(run_date=date(2021, 12, 7), db=str(db), config_dir=str(config_dir), feeds=feeds)
+    assert isinstance(again, dict)
+    assert FEED_ANSWERS[-1] == 304 and again["new_articles"] == 0
+
+
+def test_recorded_run_closes_its_row_however_the_block_ends(tmp_path: Path) -> None:
+    from diplowatch.storage.runs import close_dead_runs, recorded_run, this_process
+
+    db = str(tmp_path / "runs.duckdb")
+    common: dict = {"kind": "daily", "run_date": date(2021, 12, 7), "params": {}}
+    with recorded_run(db, counts=("extracted",), **common) as ok:
+        ok.add({"extracted": 3}, {"write": 0.5})
+    with recorded_run(db, counts=(), **common) as red:
+        red.fail("no feed answered: all 2 failed")
+    with pytest.raises(ValueError), recorded_run(db, counts=(), **common):
+        raise ValueError("a bug\nwith a second line")
+    with pytest.raises(KeyboardInterrupt), recorded_run(db, counts=(), **common):
+        raise KeyboardInterrupt
+    with duckdb.connect(db) as con:
+        rows = con.execute("SELECT status, error, counts FROM runs ORDER BY started").fetchall()
+        # a row left running by a process that is gone, and one by this very process
+        owner = {**this_process(), "pid": 2**22 + 1}
+        for who in (owner, this_process()):
+            con.execute(
+                "INSERT INTO runs (run_id, kind, params, started, status)"
+                " VALUES (?, 'daily', ?, now(), 'running')",
+                [str(who["pid"]), json.dumps({"owner": who})],
+            )
+        assert close_dead_runs(con) == [str(owner["pid"])]
+        left = con.execute("SELECT status FROM runs WHERE run_id = ?", [str(os.getpid())])
+        assert left.fetchall() == [("running",)]
+    assert rows[0] == ("completed", None, '{"extracted": 3}')
+    assert rows[1][:2] == ("failed", "no feed answered: all 2 failed")
+    assert rows[2][:2] == ("failed", "a bug")
+    assert rows[3][:2] == ("failed", "interrupted")

@@ -3,7 +3,9 @@
 One newsroom, every trouble at once: a diplomacy story listed by two feeds (one with tracking
 parameters), a feed that serves an HTML page, a page that fails once with a 500, a page that
 never answers in time, an oversize page and a page declared UTF-8 that is not. Then the same day
-again: feeds answer 304, and nothing in the file changes.
+again: the feed whose items are all stored answers 304; the one whose two pages failed kept no
+validators, so it is read whole again and only those two pages are retried; nothing stored
+changes.
 """
 
 from __future__ import annotations
@@ -96,8 +98,12 @@ def newsroom(httpserver: HTTPServer) -> dict[str, dict[str, Any]]:
 def snapshot(db: Path) -> dict[str, Any]:
     with duckdb.connect(str(db), read_only=True) as con:
         return {
-            table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
-            for table in ("articles", "flags", "claims")
+            table: con.execute(f"SELECT * FROM {table} {where} ORDER BY ALL").fetchall()
+            for table, where in (
+                ("articles", "WHERE status <> 'failed'"),
+                ("flags", ""),
+                ("claims", ""),
+            )
         }
 
 
@@ -112,6 +118,7 @@ def test_daily_flow_end_to_end(
     counts = daily(
         run_date=date(2021, 12, 7), db=str(db), config_dir=str(config_dir), feeds=newsroom
     )
+    assert isinstance(counts, dict)  # a failed run raises
 
     assert counts["feeds_ok"] == 2
     assert counts["feeds_failed"] == 1
@@ -147,6 +154,7 @@ def test_daily_flow_end_to_end(
         for r in con.execute("SELECT feed_id, last_status, last_error, etag FROM feeds").fetchall()
     }
     assert feeds["test-monde"][0] == "ok" and feeds["test-monde"][2] == ETAG
+    assert feeds["test-une"][2] is None  # two of its pages failed: read whole next time
     assert feeds["test-casse"][0] == "failed"
     assert "test-casse" in feeds["test-casse"][1] and "HTML" in feeds["test-casse"][1]
 
@@ -163,10 +171,84 @@ def test_daily_flow_end_to_end(
     again = daily(
         run_date=date(2021, 12, 7), db=str(db), config_dir=str(config_dir), feeds=newsroom
     )
-    assert again["feeds_unchanged"] == 2
-    assert again["new_articles"] == 0
+    assert isinstance(again, dict)
+    assert again["feeds_unchanged"] == 1 and again["feeds_ok"] == 1
+    assert again["new_articles"] == 2  # the two pages that failed, and only they
+    assert again["failed"] == 2
     assert snapshot(db) == before
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM runs WHERE status = 'completed'").fetchone() == (
             2,
         )
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def run_rows(db: Path) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("SELECT status, error, counts FROM runs ORDER BY started").fetchall()
+
+
+def test_a_day_where_no_feed_answers_is_red(
+    prefect_harness: None, config_dir: Path, tmp_path: Path
+) -> None:
+    """Every feed down: Failed in Prefect, `failed` in runs with the reason; nothing stored."""
+    from datetime import date
+
+    from diplowatch.errors import RunError
+    from diplowatch.flows.daily import daily
+
+    port = free_port()  # nothing listens there
+    feeds = {
+        f"mort-{n}": {"outlet": "Le Quotidien test", "url": f"http://127.0.0.1:{port}/{n}.xml"}
+        for n in range(2)
+    }
+    db = tmp_path / "news.duckdb"
+    args: dict[str, Any] = {
+        "run_date": date(2021, 12, 7),
+        "db": str(db),
+        "config_dir": str(config_dir),
+        "feeds": feeds,
+    }
+    state = daily(**args, return_state=True)
+    assert state.is_failed()
+    assert "no feed answered" in str(state.message)
+    with pytest.raises(RunError, match="no feed answered: all 2 failed"):
+        daily(**args)
+    rows = run_rows(db)
+    assert [r[0] for r in rows] == ["failed", "failed"]
+    assert "no feed answered" in rows[0][1] and f"127.0.0.1:{port}" in rows[0][1]
+    assert json.loads(rows[0][2])["feeds_failed"] == 2
+
+
+def test_an_engine_that_fails_makes_the_run_red(
+    prefect_harness: None, newsroom: dict[str, dict[str, Any]], config_dir: Path, tmp_path: Path
+) -> None:
+    """A Dask scheduler that is not there: Failed, `failed` with a one-line reason."""
+    from datetime import date
+
+    from diplowatch.errors import EngineError
+    from diplowatch.flows.daily import daily
+
+    db = tmp_path / "news.duckdb"
+    address = f"tcp://127.0.0.1:{free_port()}"
+    state = daily(
+        run_date=date(2021, 12, 7),
+        db=str(db),
+        config_dir=str(config_dir),
+        feeds={"test-monde": newsroom["test-monde"]},
+        dask=address,
+        return_state=True,
+    )
+    assert state.is_failed()
+    with pytest.raises(EngineError, match="cannot reach the Dask scheduler"):
+        state.result()
+    [(status, error, _)] = run_rows(db)
+    assert status == "failed" and error.startswith(f"cannot reach the Dask scheduler at {address}")
+    assert "\n" not in error

@@ -19,7 +19,7 @@ import pytest
 
 from diplowatch.errors import StorageError
 from diplowatch.flows.cli import main
-from diplowatch.storage import writes
+from diplowatch.storage import runs
 from diplowatch.storage.db import connect, connect_reader, read_copy_path, reader_path
 from diplowatch.storage.publish import Publisher, publish_read_copy
 
@@ -29,13 +29,13 @@ DAY = date(2021, 12, 7)
 def add_run(db: Path, *, complete: bool = True, title: str = "un article") -> str:
     """A run that stores one article; left `running` unless `complete`."""
     with connect(db) as con:
-        run_id = writes.start_run(con, kind="daily", run_date=DAY, params={})
+        run_id = runs.start_run(con, kind="daily", run_date=DAY, params={})
         con.execute(
             "INSERT INTO articles (url, status, title) VALUES (?, 'extracted', ?)",
             [f"https://a.test/{run_id}", title],
         )
         if complete:
-            writes.finish_run(con, run_id, status="completed", counts={})
+            runs.finish_run(con, run_id, status="completed", counts={})
     return run_id
 
 
@@ -271,6 +271,7 @@ def test_a_notebook_on_the_copy_does_not_hold_up_a_daily_run(
         assert nb.count() == 2
         listed += ["marche-de-noel", "budget-regions"]
         counts = daily(run_date=DAY, db=str(db), config_dir=str(config_dir), feeds=feeds)
+        assert isinstance(counts, dict), counts  # a failed run is a Failed state
         assert counts["new_articles"] == 2
         assert nb.count() == 2  # held open all along, on the copy it opened
     finally:

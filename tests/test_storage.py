@@ -27,17 +27,19 @@ from diplowatch.storage import blobs, writes
 from diplowatch.storage.db import DEFAULT_DB, connect, db_path, session, transaction
 from diplowatch.storage.migrations import MIGRATIONS, Migrations, applied, migrate
 from diplowatch.storage.queries import flagged_stories, list_claims, run_query, summary
-from diplowatch.storage.writes import (
-    MAX_FETCH_ATTEMPTS,
+from diplowatch.storage.runs import (
     dates_completed,
     finish_run,
-    iter_stored_pages,
-    known_urls,
     load_feed_states,
-    replace_analysis,
-    save_batch,
     save_feed_status,
     start_run,
+)
+from diplowatch.storage.writes import (
+    MAX_FETCH_ATTEMPTS,
+    iter_stored_pages,
+    known_urls,
+    replace_analysis,
+    save_batch,
 )
 
 DAY = date(2021, 12, 7)

@@ -1,8 +1,9 @@
-"""AnalyzerPool across real worker processes, and the Analyzer's lazily built claim extractor.
+"""The Engine across real worker processes, and the Analyzer's lazily built claim extractor.
 
 The flow tests run the analysis in-process (`workers = 0`); these check that the process pool
 gives the same results, in input order, with each page's raw HTML put back (the workers do not
-send it back), and that the spaCy model is only built when a flagged story needs it.
+send it back), that no worker outlives its parent, and that the spaCy model is only built when a
+flagged story needs it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from diplowatch.extractors.claims import ClaimExtractor
 from diplowatch.extractors.pipeline import Analyzer, FetchedPage
 from diplowatch.extractors.records import FeedItem, ProcessedArticle
 from diplowatch.flows.config import load_config
-from diplowatch.flows.workers import CHUNK, AnalyzerPool, shared_nlp
+from diplowatch.flows.workers import CHUNK, AnalysisSpec, Engine, shared_nlp
 from tests.flow_fixtures import page
 
 pytestmark = pytest.mark.slow
@@ -44,19 +45,66 @@ def summary(done: list[ProcessedArticle]) -> list[tuple[object, ...]]:
 
 
 def test_pool_matches_in_process_analysis_in_order_with_raw_html() -> None:
-    cfg = load_config(None)
-    pages = [fetched(SLUGS[i % len(SLUGS)], i) for i in range(2 * CHUNK + 3)]
-    with AnalyzerPool(cfg, 2) as pool:
-        # two batches in flight at once, as the flow keeps them
-        first, second = pool.submit(pages[: CHUNK + 1]), pool.submit(pages[CHUNK + 1 :])
-        done = pool.collect(first) + pool.collect(second)
-    with AnalyzerPool(cfg, 0) as local:
-        expected = local.process(pages)
+    from concurrent.futures import ThreadPoolExecutor
 
+    spec = AnalysisSpec.of(load_config(None))
+    pages = [fetched(SLUGS[i % len(SLUGS)], i) for i in range(2 * CHUNK + 3)]
+    with Engine(spec, workers=2) as engine, ThreadPoolExecutor(2) as threads:
+        # two batches in flight at once, from two threads, as the flow's batch tasks do
+        first = threads.submit(engine.analyse, pages[: CHUNK + 1])
+        second = threads.submit(engine.analyse, pages[CHUNK + 1 :])
+        (done_1, seconds), (done_2, _) = first.result(), second.result()
+    with Engine(spec, workers=0) as local:
+        expected, _ = local.analyse(pages)
+
+    done = done_1 + done_2
     assert summary(done) == summary(expected)
     assert [d.raw_html for d in done] == [p.html for p in pages]
+    assert [d.raw_html for d in expected] == [p.html for p in pages]
     assert any(d.claims for d in done)  # the diplomacy story went through the parse
-    assert pool.seconds["clean"] > 0
+    assert seconds["clean"] > 0
+
+
+def test_a_worker_dies_with_its_parent(tmp_path) -> None:
+    """SIGKILL the process that owns the pool: its workers are gone within seconds."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import sys, time\n"
+        "from diplowatch.flows.config import load_config\n"
+        "from diplowatch.flows.workers import AnalysisSpec, Engine\n"
+        "with Engine(AnalysisSpec.of(load_config(None)), workers=2) as engine:\n"
+        "    pids = [engine._pool.submit(__import__('os').getpid).result() for _ in range(4)]\n"
+        "    print(' '.join(map(str, sorted(set(pids)))), flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        workers = [int(pid) for pid in child.stdout.readline().split()]
+        assert workers and all(os.path.exists(f"/proc/{pid}") for pid in workers)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        if child.stdout is not None:
+            child.stdout.close()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not any(alive(pid) for pid in workers), "a worker outlived the killed run"
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie, dead but not yet reaped by init, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def test_claim_extractor_built_on_first_flagged_story_only() -> None:

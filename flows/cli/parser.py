@@ -256,6 +256,13 @@ def _add_common(command: Command, p: argparse.ArgumentParser) -> None:
             metavar="DIR",
             help="a directory of your own *.toml files laid over the shipped ones",
         )
+    if command.flow and command.name != "serve":
+        p.add_argument(
+            "--dask",
+            metavar="ADDRESS",
+            help="a Dask scheduler (tcp://HOST:8786) to run the analysis on"
+            " (default: engine.dask_address, else local processes)",
+        )
 
 
 def build_parser() -> Parser:
