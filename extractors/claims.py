@@ -41,7 +41,7 @@ from diplowatch.extractors.records import Claim
 if TYPE_CHECKING:
     from diplowatch.extractors.actors import ActorIndex
 
-EXTRACTOR_VERSION = "claims-7"
+EXTRACTOR_VERSION = "claims-8"
 
 # The rules read lemmas, morphology and the parse; named entities come from the ActorIndex.
 UNUSED_COMPONENTS = ("ner",)
@@ -215,6 +215,7 @@ class ClaimExtractor:
             sentence=sentence,
             start=sent.start_char,
             end=sent.start_char + len(sentence),
+            rule=cand.rule,
         )
 
     def identifiable(self, tok: Token, who: Who) -> bool:
@@ -302,7 +303,7 @@ def drop_nested(candidates: list[Candidate]) -> list[Candidate]:
     return [
         c
         for c in candidates
-        if c.direct or c.verb is None or c.family == "nested_attribution" or c.verb.i not in inside
+        if c.direct or c.verb is None or c.rule == "nested_attribution" or c.verb.i not in inside
     ]
 
 

@@ -180,7 +180,6 @@ def verb_lemma(tok: Token) -> str:
 class Candidate:
     """One claim before names and kinds are resolved."""
 
-    family: str
     cue: Cue
     verb: Token | None  # the cue's head token; None for "selon X" claims
     speaker: Token | None  # head of the speaker phrase
@@ -192,6 +191,7 @@ class Candidate:
     source_speaker: Token | None = None  # "selon un communiqué de Y": Y may speak
     reported_by: Candidate | None = None  # nested attribution: the channel's claim
     cut: tuple[int, int] | None = None  # characters of an incise left out of a quote's content
+    rule: str = ""  # the registered rule family that proposed it (set by `SentenceContext.add`)
 
 
 @dataclass(slots=True)
@@ -209,6 +209,7 @@ class SentenceContext:
     # (cue verb index, speaker) of every attribution seen, incises included: who a participle
     # clause ("..., précisant que") leans on
     voices: list[tuple[int, Token]] = field(default_factory=list)
+    rule: str = ""  # the name of the rule running now: each candidate it adds carries it
 
     def holds(self, tok: Token) -> bool:
         """Is the token in this sentence? (a unit may join several parser sentences)"""
@@ -222,6 +223,7 @@ class SentenceContext:
         return [t for t in self.sent if a < t.idx < b - 1 or (a < t.idx and t.idx + len(t) < b)]
 
     def add(self, cand: Candidate) -> None:
+        cand.rule = cand.rule or self.rule
         self.candidates.append(cand)
         self.used_cues.update(cand.cue.tokens)
         if cand.verb is not None and cand.speaker is not None:
@@ -236,7 +238,17 @@ def rule(name: str) -> Callable[[Rule], Rule]:
     """Register a pattern family under `name` (the names config/lexicon.toml may list)."""
 
     def register(fn: Rule) -> Rule:
-        RULES[name] = fn
+        def named(ctx: SentenceContext) -> None:
+            # the candidates the rule adds record its name: per-rule precision reads it
+            ctx.rule = name
+            try:
+                fn(ctx)
+            finally:
+                ctx.rule = ""
+
+        named.__name__ = fn.__name__
+        named.__doc__ = fn.__doc__
+        RULES[name] = named
         return fn
 
     return register
@@ -710,7 +722,6 @@ def direct_quote_after(ctx: SentenceContext) -> None:
                 continue
             ctx.add(
                 Candidate(
-                    "direct_quote_after",
                     Cue("selon", "statement", (tok.i,)),
                     None,
                     obj,
@@ -733,7 +744,6 @@ def direct_quote_after(ctx: SentenceContext) -> None:
             continue
         ctx.add(
             Candidate(
-                "direct_quote_after",
                 cue,
                 tok,
                 speaker,
@@ -776,7 +786,6 @@ def direct_quote_colon(ctx: SentenceContext) -> None:
         if not quoted:
             continue
         cand = Candidate(
-            "direct_quote_colon",
             cue,
             verb,
             speaker,
@@ -890,7 +899,7 @@ def quote_incise(ctx: SentenceContext) -> None:
             content = trim_content(content)
             if not content:
                 continue
-            cand = Candidate("quote_incise", cue, tok, speaker, content, True, span, cut=cut)
+            cand = Candidate(cue, tok, speaker, content, True, span, cut=cut)
             src = source_of(tok, ctx.lex, cue.tokens)
             if src is not None:
                 cand.source = text_of(phrase_of(src, bare=True))
@@ -947,7 +956,6 @@ def incise(ctx: SentenceContext) -> None:
                     via = text_of(phrase_of(speaker, bare=True))
                     ctx.add(
                         Candidate(
-                            "incise",
                             icue,
                             verb,
                             subject,
@@ -961,7 +969,7 @@ def incise(ctx: SentenceContext) -> None:
                     ctx.used_cues.update(cue.tokens)
                     ctx.voices.append((tok.i, speaker))
                     continue
-        cand = Candidate("incise", cue, tok, speaker, content, False, None, source=channel)
+        cand = Candidate(cue, tok, speaker, content, False, None, source=channel)
         ctx.add(cand)
 
 
@@ -1037,7 +1045,6 @@ def nested_attribution(ctx: SentenceContext) -> None:
                 continue
             ctx.add(
                 Candidate(
-                    "nested_attribution",
                     cue,
                     tok,
                     speaker,
@@ -1132,7 +1139,6 @@ def verb_cue(ctx: SentenceContext) -> None:
             continue
         src = source_of(verb, ctx.lex, cue.tokens)
         cand = Candidate(
-            "verb_cue",
             cue,
             verb,
             speaker,
@@ -1198,7 +1204,6 @@ def according_to(ctx: SentenceContext) -> None:
             continue
         ctx.add(
             Candidate(
-                "according_to",
                 Cue(tok.text.lower() if word == "selon" else "d'après", "statement", (tok.i,)),
                 None,
                 speaker,
@@ -1234,6 +1239,4 @@ def opinion_of(ctx: SentenceContext) -> None:
     rest = trim_content(toks[cut + 1 :])
     if len(rest) < 3 or not any(t.pos_ in {"VERB", "AUX"} for t in rest):
         return
-    ctx.add(
-        Candidate("opinion_of", Cue("pour", "statement", (toks[0].i,)), None, heads[0], rest, False)
-    )
+    ctx.add(Candidate(Cue("pour", "statement", (toks[0].i,)), None, heads[0], rest, False))
