@@ -95,17 +95,26 @@ class ClaimExtractor:
 
     # -- one parsed document -------------------------------------------------------------------
     def claims_of(self, doc: Doc, published: date | None) -> list[Claim]:
-        resolver = SpeakerResolver(self.actors, published, self.lex.conf, doc.text)
-        quotes = quotes_of(doc)
+        # `doc.text` joins every token: built once here, never per sentence or claim (issue 13)
+        text = doc.text
+        resolver = SpeakerResolver(self.actors, published, self.lex.conf, text)
+        quotes = quotes_of(doc)  # sorted by start, as are the sentences: one pass pairs them
+        q = 0
         out: list[Claim] = []
         seen: set[tuple[str | None, str, int]] = set()
         for sent in sentences(doc):
-            if not sent.text.strip():
+            while q < len(quotes) and quotes[q][0] < sent.start_char:
+                q += 1
+            first = q
+            while q < len(quotes) and quotes[q][0] < sent.end_char:
+                q += 1
+            if not text[sent.start_char : sent.end_char].strip():
                 continue
             ctx = SentenceContext(
                 sent=sent,
                 lex=self.lex,
-                quotes=[q for q in quotes if sent.start_char <= q[0] < sent.end_char],
+                quotes=quotes[first:q],
+                text=text,
                 animate=partial(self.animate, resolver=resolver),
                 known=partial(self.known, resolver=resolver),
             )
@@ -229,7 +238,7 @@ class ClaimExtractor:
     def content_text(self, cand: Candidate, ctx: SentenceContext) -> str:
         if cand.direct and cand.quote is not None:
             a, b = cand.quote
-            text = ctx.sent.doc.text
+            text = ctx.text or ctx.sent.doc.text
             if cand.cut is not None:
                 # "« A, a-t-il dit, B »": the quote less its incise
                 inner = text[a + 1 : cand.cut[0]] + " " + text[cand.cut[1] : b - 1]

@@ -201,6 +201,7 @@ class SentenceContext:
     sent: Span
     lex: Lexicon
     quotes: list[tuple[int, int]]  # quote spans overlapping this sentence (characters)
+    text: str = ""  # the whole document's text, built once per document (`Doc.text` joins tokens)
     animate: Callable[[Token], bool] = lambda tok: tok.pos_ == "PROPN"
     known: Callable[[Token], bool] = lambda tok: tok.pos_ == "PROPN"
     candidates: list[Candidate] = field(default_factory=list)
