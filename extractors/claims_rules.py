@@ -29,6 +29,7 @@ from diplowatch.extractors.schemas import RULE_ORDER  # lexicon.toml checks its 
 SUBJECT_DEPS = frozenset({"nsubj", "expl:subj"})
 CLAUSE_MARKS = frozenset({"que", "qu'", "qu’", "de", "d'", "d’", "à", "pour", "si", "s'", "s’"})
 INVERTED = frozenset({"-t", "-il", "-elle", "-ils", "-elles", "-on"})
+REFLEXIVES = frozenset({"s'", "se"})
 SKIP_BETWEEN = frozenset({"AUX", "ADV", "PUNCT", "SPACE", "CCONJ"})
 
 
@@ -103,6 +104,11 @@ class Lexicon:
                 )
             )
         self.rules: list[str] = list(conf.get("rules", RULE_ORDER))
+        # "en outre", "pour sa part": word sequences skipped between auxiliary and cue verb
+        self.adverbials: frozenset[tuple[str, ...]] = frozenset(
+            tuple(fold(w) for w in re.findall(r"[\w-]+'?", phrase))
+            for phrase in conf.get("adverbials", [])
+        )
         # cues that report speech only next to a quote or as an incise ("a lancé", "a réagi")
         self.quote_only = frozenset(fold(c) for c in conf.get("quote_only", []))
         # cue -> the words one of which must open its complement ("appeler" only with "à")
@@ -110,6 +116,26 @@ class Lexicon:
             fold(cue): frozenset(fold(w) for w in words)
             for cue, words in conf.get("requires", {}).items()
         }
+
+    def adverbial_at(self, tok: Token) -> int:
+        """The number of tokens of the adverbial phrase starting at `tok` ("pour sa part"), or 0."""
+        doc = tok.doc
+        for size in (4, 3, 2, 1):
+            words = tuple(fold(t.text) for t in doc[tok.i : tok.i + size])
+            if len(words) == size and words in self.adverbials:
+                return size
+        return 0
+
+    def adverbial_ending_at(self, tok: Token) -> int:
+        """The number of tokens of the adverbial phrase ending at `tok`, or 0."""
+        doc = tok.doc
+        for size in (4, 3, 2, 1):
+            if tok.i - size + 1 < 0:
+                continue
+            words = tuple(fold(t.text) for t in doc[tok.i - size + 1 : tok.i + 1])
+            if words in self.adverbials:
+                return size
+        return 0
 
     def cue_at(self, tok: Token) -> Cue | None:
         """The cue whose verb is `tok`, or None. Nouns and adjectives are never cue heads."""
@@ -687,16 +713,18 @@ def direct_quote_after(ctx: SentenceContext) -> None:
         tok = first_token_after(ctx, span[1])
         coordinated = False
         # skip ", a encore", ", ont" ...: punctuation, auxiliaries and adverbs before the verb
-        while (
-            tok is not None
-            and (tok.pos_ in SKIP_BETWEEN or fold(tok.text) in INVERTED)
-            and tok.i + 1 < ctx.sent.end
-        ):
+        while tok is not None and tok.i + 1 < ctx.sent.end:
+            # "a-t-il en outre assuré", "s'est félicité": locutions and the reflexive clitic too
+            skip = ctx.lex.adverbial_at(tok) or int(
+                tok.pos_ in SKIP_BETWEEN or fold(tok.text) in INVERTED | REFLEXIVES
+            )
+            if not skip:
+                break
             if tok.text in {".", "!", "?", "«", "“"}:
                 tok = None
                 break
             coordinated = coordinated or tok.pos_ == "CCONJ"
-            tok = tok.doc[tok.i + 1]
+            tok = tok.doc[min(tok.i + skip, ctx.sent.end - 1)]
         if tok is None or tok.i >= ctx.sent.end or coordinated:
             # "X a qualifié l'entretien de « constructif » et a exigé ...": after "et" the cue
             # is X's second predicate, not the quote's attribution
@@ -803,6 +831,10 @@ def direct_quote_colon(ctx: SentenceContext) -> None:
 
 
 PRONOUN_SUBJECTS = frozenset({"-il", "-elle", "-ils", "-elles"})
+OPENING_LINKS = frozenset(
+    {"mais", "et", "or", "pourtant", "cependant", "toutefois", "neanmoins", "ainsi", "donc"}
+    | {"enfin", "puis", "certes", "surtout", "ensuite", "aussi"}
+)
 
 
 def incise_speaker(verb: Token, ctx: SentenceContext) -> tuple[Token, Token] | None:
@@ -811,14 +843,22 @@ def incise_speaker(verb: Token, ctx: SentenceContext) -> tuple[Token, Token] | N
     doc = verb.doc
     k = verb.i - 1
     pronoun: Token | None = None
-    while k >= ctx.sent.start and (
-        (doc[k].pos_ in {"AUX", "ADV"} and doc[k].text != ",") or fold(doc[k].text) in INVERTED
-    ):
-        if fold(doc[k].text) in PRONOUN_SUBJECTS:
+    while k >= ctx.sent.start:
+        word = fold(doc[k].text)
+        if word in PRONOUN_SUBJECTS:
             pronoun = doc[k]
-        k -= 1
-    if k < ctx.sent.start + 2 or doc[k].text != ",":
+        if (doc[k].pos_ in {"AUX", "ADV"} and word != ",") or word in INVERTED | REFLEXIVES:
+            k -= 1
+            continue
+        # "..., a pour sa part affirmé X", "..., s'est à son tour inquiété X": a locution
+        size = ctx.lex.adverbial_ending_at(doc[k])
+        if not size:
+            break
+        k -= size
+    if k < ctx.sent.start + 1 or doc[k].text != ",":
         return None
+    if k == ctx.sent.start + 1 and fold(doc[k - 1].text) not in OPENING_LINKS:
+        return None  # "Mais, a-t-il dit, ...": only a linking word may stand before the incise
     if pronoun is None:
         for t in doc[verb.i + 1 : verb.i + 3]:
             if fold(t.text) in PRONOUN_SUBJECTS:
@@ -835,8 +875,14 @@ def incise_speaker(verb: Token, ctx: SentenceContext) -> tuple[Token, Token] | N
     if pronoun is not None:
         return doc[k], pronoun
     nxt = verb.i + 1
-    while nxt < ctx.sent.end and doc[nxt].pos_ == "ADV":
-        nxt += 1
+    while nxt < ctx.sent.end:
+        # "..., a indiqué mardi soir le ...", "..., a affirmé un peu plus tard X", "pour sa part"
+        size = ctx.lex.adverbial_at(doc[nxt]) or int(
+            doc[nxt].pos_ == "ADV" or in_adverbial(doc[nxt], verb)
+        )
+        if not size:
+            break
+        nxt += size
     if nxt >= ctx.sent.end:
         return None
     first = doc[nxt]
@@ -848,6 +894,36 @@ def incise_speaker(verb: Token, ctx: SentenceContext) -> tuple[Token, Token] | N
     if head.pos_ not in {"NOUN", "PROPN"} or not ctx.animate(head):
         return None
     return doc[k], head
+
+
+ADVERBIAL_DEPS = frozenset({"advmod", "obl:mod", "obl"})
+TIME_NOUNS = frozenset(
+    {"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "soir", "matin"}
+    | {"midi", "nuit", "hier", "aujourd'hui", "soiree", "matinee", "journee", "apres-midi"}
+    | {"semaine", "week-end", "veille", "lendemain", "tard", "tot"}
+)
+
+
+def in_adverbial(tok: Token, verb: Token) -> bool:
+    """Is `tok` in an adverbial of `verb` placed between it and an inverted subject: a time
+    ("mardi soir", "jeudi 12 mai", "dans la soirée") or a manner ("un peu plus tard")?
+
+    The parser hangs such a phrase on the verb as `advmod`/`obl:mod`, or on the subject noun
+    after it ("mardi" read as the subject's modifier): both are skipped, a noun that is not a
+    time word is not (it may be the speaker)."""
+    cur = tok
+    while cur.head.i != cur.i and cur.head.i != verb.i:
+        cur = cur.head
+    if cur.head.i != verb.i or cur.i <= verb.i:
+        return False
+    if cur.dep_ in ADVERBIAL_DEPS and cur.pos_ in {"ADV", "DET"}:
+        return True
+    words = {fold(t.text) for t in cur.subtree}
+    return (
+        cur.dep_ in ADVERBIAL_DEPS | {"obj", "dep"}
+        and bool(words & TIME_NOUNS)
+        and (not any(t.pos_ == "PROPN" for t in cur.subtree))
+    )
 
 
 RELATIVES = frozenset({"qui", "dont", "ou", "lequel", "laquelle", "lesquels", "lesquelles"})

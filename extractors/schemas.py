@@ -170,6 +170,7 @@ class ClaimsTable(BaseModel):
 
     rules: list[RuleName]
     quote_only: Phrases
+    adverbials: Phrases
     kinds: dict[str, KindTable]
     context: list[ContextRule]
     requires: dict[str, Phrases]
