@@ -28,6 +28,7 @@ RuleName = Literal[
     "nested_attribution",
     "incise",
     "verb_cue",
+    "participle",
     "according_to",
     "opinion_of",
 ]
