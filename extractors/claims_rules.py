@@ -462,7 +462,27 @@ def inverted_subject(verb: Token, partners: Iterable[int] = ()) -> Token | None:
                 continue
             if best is None or child.i < best.i:
                 best = child
+    if best is None:
+        best = subject_apposed_to_addressee(verb)
     return best
+
+
+def subject_apposed_to_addressee(verb: Token) -> Token | None:
+    """ "« ... », a demandé à Vladimir Poutine le secrétaire général de l'ONU": the parser makes
+    the inverted subject an apposition of the addressee before it. A definite noun phrase right
+    after the name (no comma between) is the subject; one after a comma is the addressee's own
+    apposition ("à Vladimir Poutine, le président russe, ...")."""
+    for child in verb.children:
+        if child.i <= verb.i or case_of(child) not in {"a", "au", "aux"}:
+            continue
+        for appos in child.children:
+            if appos.dep_ != "appos" or appos.pos_ != "NOUN":
+                continue
+            first = min(appos.subtree, key=lambda t: t.i)
+            before = appos.doc[first.i - 1]
+            if first.pos_ == "DET" and "Def" in first.morph.get("Definite", []) and before.text != ",":
+                return appos
+    return None
 
 
 def passive_agent(verb: Token, ctx: SentenceContext) -> Token | None:
@@ -767,22 +787,21 @@ def direct_quote_after(ctx: SentenceContext) -> None:
         speaker = inverted_pronoun(span[1], tok)
         if speaker is None:
             speaker = subject_of(tok, cue.tokens)
+            if speaker is not None and speaker.idx < span[0] and speaker.pos_ != "PRON":
+                # "X, pour qui Y est « ... », a annoncé des sanctions": the quote sits inside
+                # the subject's phrase; the verb is X's own claim (verb_cue), not an attribution,
+                # unless a subject follows the verb (the parser's subject before is its error)
+                speaker = inverted_subject(tok, cue.tokens)
+                if speaker is None or not ctx.animate(speaker):
+                    continue
         if speaker is None or span[0] < speaker.idx < span[1]:
             speaker = inverted_subject(tok, cue.tokens)
         if speaker is None:
             continue
-        ctx.add(
-            Candidate(
-                cue,
-                tok,
-                speaker,
-                quoted,
-                direct,
-                where,
-                source=None,
-                addressee=addressee_of(tok, ctx, cue.tokens),
-            )
-        )
+        addressee = addressee_of(tok, ctx, cue.tokens)
+        if addressee is not None and speaker.head.i == addressee.i:
+            addressee = None  # its phrase holds the speaker: no telling where the name ends
+        ctx.add(Candidate(cue, tok, speaker, quoted, direct, where, addressee=addressee))
         src = source_of(tok, ctx.lex, cue.tokens)
         if src is not None:
             ctx.candidates[-1].source = text_of(phrase_of(src, bare=True))
@@ -1292,11 +1311,32 @@ def according_to(ctx: SentenceContext) -> None:
         )
 
 
+FOR_WHOM = frozenset({"qui", "lequel", "laquelle", "lesquels", "lesquelles"})
+
+
+def opinion_relative(ctx: SentenceContext) -> None:
+    """ "Joe Biden, pour qui le président russe sera « un paria », a annoncé ...": the relative
+    clause opened by "pour qui" states the view of the noun it hangs on."""
+    for tok in ctx.sent:
+        if fold(tok.text) not in FOR_WHOM or case_of(tok) != "pour":
+            continue
+        clause = tok.head
+        if clause.dep_ != "acl:relcl" or clause.head.i >= tok.i or not ctx.known(clause.head):
+            continue
+        skip = {tok.i, *(c.i for c in tok.children)}
+        content = trim_content([t for t in clause.subtree if t.i not in skip and ctx.holds(t)])
+        if len(content) < 3:
+            continue
+        pour = next(c for c in tok.children if c.dep_ == "case")
+        ctx.add(Candidate(Cue("pour", "statement", (pour.i,)), None, clause.head, content, False))
+
+
 @rule("opinion_of")
 def opinion_of(ctx: SentenceContext) -> None:
     """ "Pour Moscou, ce sont les livraisons d'armes qui ...", "Pour l'UE, la décision est
     « cynique »": a sentence opened by "Pour" + an actor, then a comma, states that actor's view.
     The actor's phrase may carry a relative clause ("Pour Moscou, qui a salué ..., le ...")."""
+    opinion_relative(ctx)
     toks = [t for t in ctx.sent if not t.is_space]
     if len(toks) < 6 or fold(toks[0].text) != "pour":
         return
