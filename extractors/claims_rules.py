@@ -480,7 +480,8 @@ def subject_apposed_to_addressee(verb: Token) -> Token | None:
                 continue
             first = min(appos.subtree, key=lambda t: t.i)
             before = appos.doc[first.i - 1]
-            if first.pos_ == "DET" and "Def" in first.morph.get("Definite", []) and before.text != ",":
+            definite = first.pos_ == "DET" and "Def" in first.morph.get("Definite", [])
+            if definite and before.text != ",":
                 return appos
     return None
 
