@@ -160,6 +160,9 @@ class Lexicon:
             near.extend(
                 c for c in child.children if c.dep_ in {"case", "fixed", "det"} or c.pos_ == "ADJ"
             )
+        # "a décrit l'accord sur les prisonniers comme ...": the particle of a phrase cue may sit
+        # deep in the object; taken when no other verb stands between it and the cue
+        near.extend(t for t in tok.subtree if t.i > tok.i and particle_of(t, tok))
         lemmas: dict[str, Token] = {}
         for t in near:
             lemmas.setdefault(verb_lemma(t) if t.pos_ in {"VERB", "AUX"} else fold(t.lemma_), t)
@@ -176,6 +179,21 @@ class Lexicon:
                 return None
             return Cue(display, kind, (tok.i,))
         return None
+
+
+PARTICLES = frozenset({"comme", "dans"})
+
+
+def particle_of(t: Token, verb: Token) -> bool:
+    """Is `t` "comme"/"dans" governed by `verb` with no other verb on the way up?"""
+    if fold(t.text) not in PARTICLES:
+        return False
+    cur = t.head
+    while cur.i != verb.i:
+        if cur.pos_ in {"VERB", "AUX"} or cur.head.i == cur.i:
+            return False
+        cur = cur.head
+    return True
 
 
 PARTICIPLES = (
@@ -621,9 +639,11 @@ def addressee_of(verb: Token, ctx: SentenceContext, partners: Iterable[int] = ()
 def source_of(verb: Token, lex: Lexicon, partners: Iterable[int] = ()) -> Token | None:
     """The channel on the cue verb or its partner ("a fait savoir ... dans un communiqué")."""
     doc = verb.doc
+    partners = set(partners)
     for head in [verb, *(doc[i] for i in partners if i != verb.i)]:
         for child in head.children:
-            if is_source_phrase(child, lex):
+            # "voit dans ce texte ...": a preposition that is part of the cue opens no channel
+            if is_source_phrase(child, lex) and not any(c.i in partners for c in child.children):
                 return child
     return None
 
@@ -660,7 +680,9 @@ def misattached_clauses(noun: Token) -> list[Token]:
 QUOTE_OPENERS = frozenset({"«", "“", '"'})
 
 
-def content_of(verb: Token, ctx: SentenceContext, exclude: set[int]) -> list[Token]:
+def content_of(
+    verb: Token, ctx: SentenceContext, exclude: set[int], cue_tokens: Iterable[int] = ()
+) -> list[Token]:
     """What the verb governs to its right, less the speaker, addressee, source and next predicate.
 
     Works around the parser hanging the que-clause on the addressee ("a fait savoir à X que ...":
@@ -692,7 +714,8 @@ def content_of(verb: Token, ctx: SentenceContext, exclude: set[int]) -> list[Tok
             continue
         if stop(child):
             continue
-        if is_source_phrase(child, lex):
+        in_cue = any(c.i in cue_tokens for c in child.children)  # "voit dans ce texte un ..."
+        if is_source_phrase(child, lex) and not in_cue:
             # "a indiqué dans un communiqué que ...": the que-clause often hangs on the noun
             out.extend(misattached_clauses(child))
             continue
@@ -1201,7 +1224,7 @@ def verb_cue(ctx: SentenceContext) -> None:
         content: list[Token] = []
         for head in content_heads:
             if head.pos_ in {"VERB", "AUX", "ADJ"}:
-                content.extend(content_of(head, ctx, exclude))
+                content.extend(content_of(head, ctx, exclude, cue.tokens))
         # the clause the parser hung on the addressee ("à X que ...", "à X de retirer ...")
         if addressee is not None:
             content.extend(misattached_clauses(addressee))
