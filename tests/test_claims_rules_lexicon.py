@@ -59,7 +59,8 @@ class TestCues:
         assert (c.speaker_country, c.cue, c.direct) == ("UKR", "avancer", True)
 
     def test_put_forward_without_a_quote_is_no_cue(self, extractor: ClaimExtractor) -> None:
-        assert extractor.extract("Les troupes russes ont avancé vers Koupiansk.", published=ON) == []
+        found = extractor.extract("Les troupes russes ont avancé vers Koupiansk.", published=ON)
+        assert found == []
 
 
 class TestKindFromTheObject:
