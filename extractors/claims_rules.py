@@ -165,8 +165,11 @@ class Lexicon:
         near.extend(t for t in tok.subtree if t.i > tok.i and particle_of(t, tok))
         lemmas: dict[str, Token] = {}
         for t in near:
-            lemmas.setdefault(verb_lemma(t) if t.pos_ in {"VERB", "AUX"} else fold(t.lemma_), t)
+            lemma = verb_lemma(t) if t.pos_ in {"VERB", "AUX"} else fold(t.lemma_)
+            # repair: the lemmatizer gives "se" for "s'" but leaves "s’" (curly) as it is
+            lemmas.setdefault("se" if lemma in REFLEXIVES else lemma, t)
             lemmas.setdefault(fold(t.text), t)
+        lemma = verb_lemma(tok)
         for words, kind, display in self.phrases:
             if lemma not in words:
                 continue
@@ -467,7 +470,9 @@ def inverted_subject(verb: Token, partners: Iterable[int] = ()) -> Token | None:
     best: Token | None = None
     for head in heads:
         for child in head.children:
-            if child.i <= verb.i or child.pos_ not in {"NOUN", "PROPN", "PRON"}:
+            # "a tonné Donald Trump": a first name the tagger could not place comes out as X
+            name = child.pos_ == "X" and child.text[:1].isupper()
+            if child.i <= verb.i or (child.pos_ not in {"NOUN", "PROPN", "PRON"} and not name):
                 continue
             if child.dep_ not in {
                 "nsubj",
@@ -834,8 +839,10 @@ def direct_quote_after(ctx: SentenceContext) -> None:
 
 @rule("direct_quote_colon")
 def direct_quote_colon(ctx: SentenceContext) -> None:
-    """ "X a déclaré : « ... »" (and "X a déclaré à la presse : « ... »"): cue, colon, quote."""
-    for span in ctx.quotes:
+    """ "X a déclaré : « ... »" (and "X a déclaré à la presse : « ... »"): cue, colon, quote.
+    A quote opened after the colon and not closed in its paragraph (French typography closes a
+    quote of several paragraphs only at its end) runs to the end of the sentence."""
+    for span in [*ctx.quotes, *open_quotes_after_colon(ctx)]:
         if span in ctx.direct_quotes:
             continue
         before = [t for t in ctx.sent if t.idx < span[0] and not t.is_space]
@@ -871,6 +878,21 @@ def direct_quote_colon(ctx: SentenceContext) -> None:
             cand.source = text_of(phrase_of(src, bare=True))
         ctx.add(cand)
         ctx.direct_quotes.append(span)
+
+
+def open_quotes_after_colon(ctx: SentenceContext) -> list[tuple[int, int]]:
+    """Spans from an opening mark right after a colon to the sentence's end, for the marks that
+    pair with no closing one (`find_quotes` drops a quote left open at a paragraph break)."""
+    starts = {a for a, _ in ctx.quotes}
+    out: list[tuple[int, int]] = []
+    doc = ctx.sent.doc
+    for t in ctx.sent:
+        if t.text != ":" or t.i + 1 >= ctx.sent.end:
+            continue
+        mark = doc[t.i + 1]
+        if mark.text in QUOTE_OPENERS and mark.idx not in starts:
+            out.append((mark.idx, ctx.sent.end_char + 1))
+    return out
 
 
 PRONOUN_SUBJECTS = frozenset({"-il", "-elle", "-ils", "-elles"})
@@ -1208,6 +1230,8 @@ def verb_cue(ctx: SentenceContext) -> None:
             relative = any(c.lower_ == "qui" and c.dep_ in SUBJECT_DEPS for c in verb.children)
             if speaker is not None and relative and not ctx.animate(speaker):
                 speaker = None  # "des livraisons d'armes qui menacent ...": things do not speak
+            if speaker is None and is_present_participle(verb):
+                speaker = main_subject(verb, ctx)  # "X s'est montré ..., se disant ..."
         if speaker is not None and negated_without_object(verb):
             continue  # "le département d'Etat n'a pas commenté": nothing was said
         speaker_from_selon = speaker is None

@@ -54,3 +54,39 @@ def test_for_whom_needs_a_known_speaker(extractor: ClaimExtractor) -> None:
         published=ON,
     )
     assert found == []
+
+
+def test_a_quote_left_open_after_a_colon_runs_to_the_sentence_end(
+    extractor: ClaimExtractor,
+) -> None:
+    # French typography closes a quote of several paragraphs only at its very end
+    found = extractor.extract(
+        "Vladimir Poutine a renchéri : « Pour une paix durable, il faut écouter la Russie.\n"
+        "Nous avons proposé un calendrier précis. »",
+        published=ON,
+    )
+    first = found[0]
+    assert (first.rule, first.speaker_country, first.direct, first.kind) == (
+        "direct_quote_colon",
+        "RUS",
+        True,
+        "demand",  # "il faut": what must be done
+    )
+    assert first.content == "Pour une paix durable, il faut écouter la Russie."
+
+
+def test_a_first_name_the_tagger_could_not_place(extractor: ClaimExtractor) -> None:
+    found = extractor.extract(
+        "« Nous avons tout donné, des chars et des avions. Trois semaines », a tonné Donald Trump.",
+        published=ON,
+    )
+    assert [(c.rule, c.speaker_country, c.direct) for c in found] == [
+        ("direct_quote_after", "USA", True)
+    ]
+
+
+def test_curly_apostrophe_reflexive_cue(extractor: ClaimExtractor) -> None:
+    found = extractor.extract("Le Kremlin s’est dit prêt à discuter du plan.", published=ON)
+    assert [(c.speaker_country, c.cue, c.kind) for c in found] == [
+        ("RUS", "se dire prêt", "proposal")
+    ]
