@@ -857,6 +857,7 @@ def direct_quote_colon(ctx: SentenceContext) -> None:
                 verb = t
                 break
         if verb is None or cue is None:
+            headline_quote(span, before[:-1], ctx)
             continue
         speaker = subject_of(verb, cue.tokens)
         if speaker is None:
@@ -878,6 +879,28 @@ def direct_quote_colon(ctx: SentenceContext) -> None:
             cand.source = text_of(phrase_of(src, bare=True))
         ctx.add(cand)
         ctx.direct_quotes.append(span)
+
+
+HEADLINE_NAME = 6  # tokens a speaker's name may take before the colon of a headline
+
+
+def headline_quote(span: tuple[int, int], before: list[Token], ctx: SentenceContext) -> None:
+    """ "Zelensky : « Nous ne céderons rien »", "Le Kremlin : « ... »": a title or lead line that
+    is only a speaker's name, a colon and the quote (no verb: headlines drop it)."""
+    if not before or len(before) > HEADLINE_NAME or before[0].i != ctx.sent.start:
+        return
+    if any(t.pos_ in {"VERB", "AUX"} or t.is_punct for t in before):
+        return
+    heads = [t for t in before if t.head.i == t.i or not (before[0].i <= t.head.i <= before[-1].i)]
+    head = heads[0] if len(heads) == 1 else None
+    if head is None or not (ctx.known(head) and ctx.animate(head)):
+        return
+    quoted = trim_content(ctx.quote_tokens(span))
+    if len(quoted) < 2:
+        return
+    colon = before[-1].i + 1
+    ctx.add(Candidate(Cue(":", "statement", (colon,)), None, head, quoted, True, span))
+    ctx.direct_quotes.append(span)
 
 
 def open_quotes_after_colon(ctx: SentenceContext) -> list[tuple[int, int]]:
