@@ -158,6 +158,13 @@ def _run_seconds(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE runs ADD COLUMN seconds TEXT")
 
 
+@MIGRATIONS("0004_claim_rule")
+def _claim_rule(con: duckdb.DuckDBPyConnection) -> None:
+    # The rule family that produced each claim ("quote_cue", "reported_que", ...): how precise
+    # each rule is can be measured on stored claims. NULL for claims stored before it existed.
+    con.execute("ALTER TABLE claims ADD COLUMN rule TEXT")
+
+
 def applied(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Names of the migrations recorded in this database, oldest first."""
     con.execute(

@@ -266,7 +266,7 @@ _INSERT_FLAG = """
 
 _INSERT_CLAIM = """
     INSERT INTO claims (url, idx, speaker, speaker_actor, speaker_country, kind, cue, addressee,
-                        source, content, direct, sentence, start, "end", extractor_version)
+                        source, content, direct, sentence, start, "end", extractor_version, rule)
 """
 
 #: Rows per multi-row INSERT: bounds the parameter count (rows x columns) of one statement.
@@ -311,6 +311,8 @@ def _claim_rows(url: str, claims: Sequence[Claim], extractor_version: str) -> li
             c.start,
             c.end,
             extractor_version,
+            # the rule family (Claim.rule, issue 10); None from an extractor that does not tell
+            getattr(c, "rule", None),
         ]
         for idx, c in enumerate(claims)
     ]
