@@ -163,6 +163,15 @@ class ClaimExtractor:
             who = resolver.resolve_token(tok, pronoun_ok=False)
             if who is not None and who.person:
                 resolver.remember(who)
+        for tok in ctx.sent:
+            # "..., a déclaré le président X.": the person after a reporting verb is who spoke,
+            # whether or not a rule made a claim of it; a pronoun of the next sentence is X
+            if inverted_speaker(tok, ctx) and not any(
+                c.speaker is not None and c.speaker.i == tok.i for c in ctx.candidates
+            ):
+                who = resolver.resolve_token(tok, pronoun_ok=False)
+                if who is not None and who.person:
+                    resolver.remember(who)
         resolver.mentions_in(ctx.sent.text)
 
     def claim_of(
@@ -262,6 +271,25 @@ class ClaimExtractor:
             if all(any(term_in(term, lemmas, words) for term in group) for group in rule.groups):
                 return rule.kind
         return kind
+
+
+def inverted_speaker(tok: Token, ctx: SentenceContext) -> bool:
+    """Is `tok` the subject set after a reporting verb that follows the words ("..., a indiqué
+    jeudi la ministre")? The parser labels it `obj` or `nsubj`; a comma or a closing quote
+    comes before the verb (or its auxiliary), and only adverbs and dates between."""
+    verb = tok.head
+    if tok.dep_ not in {"obj", "nsubj", "nsubj:pass"} or tok.pos_ not in {"NOUN", "PROPN"}:
+        return False
+    if not (verb.i < tok.i <= verb.i + 4) or ctx.lex.cue_at(verb) is None:
+        return False
+    first = min([verb.i, *(c.i for c in verb.children if c.dep_.startswith("aux"))])
+    if first == 0 or verb.doc[first - 1].text not in {",", "»", '"', "”"}:
+        return False
+    between = verb.doc[verb.i + 1 : tok.i]
+    return all(
+        t.pos_ in {"ADV", "NUM"} or t.dep_ in {"det", "advmod", "obl:mod", "nummod", "punct"}
+        for t in between
+    )
 
 
 def voice_of(speaker: Token, verb: Token | None) -> Token | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from spacy.tokens import Token
+from spacy.tokens import Span, Token
 
 if TYPE_CHECKING:
     from diplowatch.extractors.actors import ActorIndex, Mention
@@ -151,11 +151,24 @@ def name_run(tok: Token) -> list[Token]:
     "Poutine" on the verb as a second subject."""
     doc = tok.doc
     lo = hi = tok.i
-    while lo > 0 and doc[lo - 1].pos_ == "PROPN" and doc[lo - 1].text[:1].isupper():
+    while lo > 0 and _name_piece(doc[lo - 1], doc[lo], before=True):
         lo -= 1
-    while hi + 1 < len(doc) and doc[hi + 1].pos_ == "PROPN" and doc[hi + 1].text[:1].isupper():
+    while hi + 1 < len(doc) and _name_piece(doc[hi + 1], doc[hi], before=False):
         hi += 1
+    while lo < hi and doc[lo].text == "-":
+        lo += 1
+    while hi > lo and doc[hi].text == "-":
+        hi -= 1
     return list(doc[lo : hi + 1])
+
+
+def _name_piece(tok: Token, nxt: Token, *, before: bool) -> bool:
+    """Is `tok`, beside `nxt`, a piece of the same name: a capitalised proper noun, or the
+    hyphen of a compound first name ("Frank-Walter", tokenised "Frank", "-", "Walter")?"""
+    if tok.pos_ == "PROPN" and tok.text[:1].isupper():
+        return True
+    glued = not (tok.whitespace_ if before else nxt.whitespace_)
+    return tok.text == "-" and glued
 
 
 def full_name(tok: Token) -> list[Token]:
@@ -180,7 +193,7 @@ def apposed_name(head: Token) -> Token | None:
         return None
     doc = head.doc
     right = max(t.i for t in head.subtree)
-    options = [c for c in head.children if c.dep_ in {"appos", "conj", "dep", "nmod"}]
+    options = [c for c in head.children if c.dep_ in {"appos", "conj", "dep", "nmod", "flat:name"}]
     if head.head.i != head.i:
         options += [
             c
@@ -191,18 +204,34 @@ def apposed_name(head: Token) -> Token | None:
         if cand.pos_ != "PROPN" or cand.i <= head.i or not cand.text[:1].isupper():
             continue
         own = {t.i for t in cand.subtree}
-        right = max([t.i for t in head.subtree if t.i not in own] or [head.i])
+        right = max([t.i for t in head.subtree if t.i not in own and t.i < cand.i] or [head.i])
         if doc[cand.i - 1].text != "," and not (
-            cand.dep_ in {"appos", "nmod", "dep"}
+            cand.dep_ in {"appos", "nmod", "dep", "flat:name"}
             and cand.head.i == head.i
             and cand.i == right + 1
             and head.text[:1].islower()  # "la Maison Blanche" is one name, not a role and a name
         ):
             continue  # "le Premier ministre Michel Barnier": no comma, the name right after
         between = doc[head.i + 1 : cand.i]
-        if all(t.is_punct or t.i <= right for t in between):
+        coordinated = _coordinated_roles(between)
+        if all(t.is_punct or t.i <= right or t.i in coordinated for t in between):
             return cand
     return None
+
+
+def _coordinated_roles(tokens: Span) -> set[int]:
+    """ "le chef de la délégation et représentant du Kremlin, X": a second role joined by "et"
+    before the name; the ids of "et" and of that role's phrase (a noun with no verb in it)."""
+    out: set[int] = set()
+    for i, t in enumerate(tokens):
+        if t.dep_ != "cc" or t.lower_ not in {"et", "mais"} or i + 1 >= len(tokens):
+            continue
+        role = tokens[i + 1]
+        phrase = list(role.subtree) if role.pos_ == "NOUN" else []
+        if phrase and not any(p.pos_ in {"VERB", "AUX"} for p in phrase):
+            out.add(t.i)
+            out.update(p.i for p in phrase)
+    return out
 
 
 def text_of(tokens: list[Token]) -> str:
