@@ -189,6 +189,8 @@ class ClaimExtractor:
             who = resolver.resolve_token(voice) if voice is not None else None
             if who is None or not (who.actor or who.person):
                 who = resolver.resolve_token(cand.speaker)
+            if who is not None and not who.person and cand.verb is not None:
+                who = self.inverted_person(cand.verb, ctx, resolver) or who
             if who is None:
                 return None
             if not self.identifiable(cand.speaker, who):
@@ -225,6 +227,18 @@ class ClaimExtractor:
             start=sent.start_char,
             end=sent.start_char + len(sentence),
         )
+
+    def inverted_person(
+        self, verb: Token, ctx: SentenceContext, resolver: SpeakerResolver
+    ) -> Who | None:
+        """ "Les négociateurs américains se rendront à X, a précisé l'émissaire américain": the
+        person set after the reporting verb speaks, not a group or institution before it."""
+        for child in verb.children:
+            if inverted_speaker(child, ctx):
+                who = resolver.resolve_token(child, pronoun_ok=False)
+                if who is not None and who.person:
+                    return who
+        return None
 
     def identifiable(self, tok: Token, who: Who) -> bool:
         """A speaker must name someone: an actor, a country, a person, or a proper name."""

@@ -234,6 +234,20 @@ def _coordinated_roles(tokens: Span) -> set[int]:
     return out
 
 
+def role_after(last: Token, person_nouns: frozenset[str]) -> Token | None:
+    """The role noun set after a name and a comma ("X, la ministre allemande de ..."), or None."""
+    doc = last.doc
+    k = last.i + 1
+    if k >= len(doc) or doc[k].text != ",":
+        return None
+    for tok in doc[k + 1 : k + 4]:
+        if tok.lower_ in person_nouns:  # whatever its tag ("porte-parole" is read as PRON)
+            return tok
+        if tok.pos_ not in {"DET", "ADJ"}:  # "la", "l'", "nouvelle", "ex-"
+            return None
+    return None
+
+
 def text_of(tokens: list[Token]) -> str:
     if not tokens:
         return ""
@@ -471,6 +485,11 @@ class SpeakerResolver:
         name_tok = apposed_name(head)
         if name_tok is not None:
             return self._named(head, name_tok, shown, shown_toks, counterpart_of)
+        if head.pos_ == "PROPN" and self._mention(shown) is None:
+            # a name of its own beats the holder of the role told beside it
+            titled = self._titled_name(shown, shown_toks)
+            if titled is not None:
+                return titled
         who = self._who(head, shown, full, counterpart_of)
         if who.actor is not None and who.person:
             return who
@@ -491,6 +510,20 @@ class SpeakerResolver:
                 return found
         if who.country is None and country is not None:
             return Who(who.name, who.actor, country, who.person, who.gender, who.plural)
+        return who
+
+    def _titled_name(self, shown: str, name: list[Token]) -> Who | None:
+        """ "Liz Truss, la cheffe de la diplomatie britannique, a déclaré": a name outside
+        actors.toml followed by its role; the role's nationality or institution gives the
+        country ("la ministre allemande" DEU, "porte-parole du Kremlin" RUS)."""
+        role = role_after(name[-1], self.person_nouns)
+        if role is None:
+            return None
+        toks = phrase_tokens(role, keep_appos=False)
+        found = self._mention(text_of(toks))
+        country = self.demonym_country(toks) or (found.country if found else None)
+        who = Who(shown, None, country, True, gender_of(role), role=fold_word(role.text))
+        self.remember_named(who)
         return who
 
     def _named(
