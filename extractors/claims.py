@@ -35,7 +35,13 @@ from diplowatch.extractors.claims_rules import (
     fold,
     text_of,
 )
-from diplowatch.extractors.claims_speakers import SpeakerResolver, Who, apposed_name
+from diplowatch.extractors.claims_speakers import (
+    SpeakerResolver,
+    Who,
+    apposed_name,
+    name_run,
+    role_after,
+)
 from diplowatch.extractors.records import Claim
 
 if TYPE_CHECKING:
@@ -146,6 +152,11 @@ class ClaimExtractor:
         """Subjects of main clauses that name a person feed the pronoun history too; people
         outside actors.toml named with a role anywhere are kept by surname."""
         for tok in ctx.sent:
+            if tok.pos_ == "PROPN" and tok.dep_ != "flat:name" and tok.text[:1].isupper():
+                # "Jan Kowal, le chef de la diplomatie polonaise, ...": known by surname after
+                last = name_run(tok)[-1]
+                if role_after(last, resolver.person_nouns) is not None:
+                    resolver.resolve_token(tok, pronoun_ok=False)
             if (
                 tok.lower_ in resolver.person_nouns
                 and tok.pos_ == "NOUN"

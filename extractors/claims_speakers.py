@@ -485,6 +485,9 @@ class SpeakerResolver:
         name_tok = apposed_name(head)
         if name_tok is not None:
             return self._named(head, name_tok, shown, shown_toks, counterpart_of)
+        named_before = self._name_before(head, shown_toks[0])
+        if named_before is not None:
+            return named_before
         if head.pos_ == "PROPN" and self._mention(shown) is None:
             # a name of its own beats the holder of the role told beside it
             titled = self._titled_name(shown, shown_toks)
@@ -511,6 +514,20 @@ class SpeakerResolver:
         if who.country is None and country is not None:
             return Who(who.name, who.actor, country, who.person, who.gender, who.plural)
         return who
+
+    def _name_before(self, head: Token, first: Token) -> Who | None:
+        """ "Mary Smith, la ministre néerlandaise, ...": a role noun set after a person's name
+        (the parser may make both subjects) is that person."""
+        if head.lower_ not in self.person_nouns or first.i < 2:
+            return None
+        doc = head.doc
+        if doc[first.i - 1].text != ",":
+            return None
+        run = name_run(doc[first.i - 2])
+        if len(run) < 2 or not all(t.pos_ == "PROPN" for t in run):
+            return None
+        who = self.resolve_token(run[0], pronoun_ok=False)
+        return who if who is not None and who.person else None
 
     def _titled_name(self, shown: str, name: list[Token]) -> Who | None:
         """ "Liz Truss, la cheffe de la diplomatie britannique, a déclaré": a name outside
