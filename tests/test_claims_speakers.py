@@ -51,6 +51,16 @@ class TestCarriedAcrossSentences:
         claim = said(extractor, text, "stocks de munitions")
         assert (claim.speaker, claim.speaker_country) == ("Mary Smith", "NLD")
 
+    def test_selon_lui_is_the_subject_of_the_sentence_before(
+        self, extractor: ClaimExtractor
+    ) -> None:
+        text = (
+            "Le ministre tchèque des Affaires étrangères, Karel Novak, a rencontré Antony Blinken"
+            " mardi. Selon lui, les entretiens ont été francs."
+        )
+        claim = said(extractor, text, "entretiens ont été francs", on=date(2023, 3, 1))
+        assert (claim.speaker, claim.speaker_country) == ("Karel Novak", "CZE")
+
     def test_surname_alone_later(self, extractor: ClaimExtractor) -> None:
         text = (
             "Jan Kowal, le chef de la diplomatie polonaise, est arrivé à Kiev. "
