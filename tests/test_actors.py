@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -228,5 +229,5 @@ def test_every_role_holder_is_in_order_without_overlap() -> None:
         data = tomllib.load(fh)
     for role in data["role"]:
         periods = [(h.get("from"), h.get("to")) for h in role["holders"] if h.get("from")]
-        for (_, end), (start, _) in zip(periods, periods[1:], strict=False):
+        for (_, end), (start, _) in pairwise(periods):
             assert end is not None and end <= start, role["phrases"][0]
