@@ -20,12 +20,14 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import partial
+from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
+from diplowatch.errors import AnalysisBudgetError
 from diplowatch.extractors.claims_quotes import COMPONENT, quotes_of, sentences
 from diplowatch.extractors.claims_rules import (
     RULES,
@@ -92,20 +94,50 @@ class ClaimExtractor:
         self, docs: Iterable[tuple[str, date | None]], *, batch_size: int = 32
     ) -> Iterator[list[Claim]]:
         """One list of claims per (text, published) input, in order, through `nlp.pipe`."""
+        for outcome in self.extract_each(docs, batch_size=batch_size):
+            assert not isinstance(outcome, AnalysisBudgetError)  # no budget, no such outcome
+            yield outcome
+
+    def extract_each(
+        self,
+        docs: Iterable[tuple[str, date | None]],
+        *,
+        batch_size: int = 32,
+        budget: float | None = None,
+    ) -> Iterator[list[Claim] | AnalysisBudgetError]:
+        """As `extract_many`, with a time budget per document: the rules of a document still
+        running `budget` seconds after its parse stop, and its error comes in place of its
+        claims (the parse itself is bounded by the length of the text, see [analysis])."""
         for doc, published in self.nlp.pipe(
             ((text or "", published) for text, published in docs),
             as_tuples=True,
             batch_size=batch_size,
         ):
-            yield self.claims_of(doc, published) if doc.text.strip() else []
+            if not doc.text.strip():
+                yield []
+                continue
+            deadline = None if budget is None else perf_counter() + budget
+            try:
+                yield self.claims_of(doc, published, deadline=deadline)
+            except AnalysisBudgetError as exc:
+                yield exc
 
     # -- one parsed document -------------------------------------------------------------------
-    def claims_of(self, doc: Doc, published: date | None) -> list[Claim]:
-        resolver = SpeakerResolver(self.actors, published, self.lex.conf, doc.text)
+    def claims_of(
+        self, doc: Doc, published: date | None, *, deadline: float | None = None
+    ) -> list[Claim]:
+        """The claims of a parsed document; AnalysisBudgetError past `deadline` (perf_counter)."""
+        text = doc.text  # built once: Doc.text joins every token on each access
+        resolver = SpeakerResolver(self.actors, published, self.lex.conf, text)
         quotes = quotes_of(doc)
         out: list[Claim] = []
         seen: set[tuple[str | None, str, int]] = set()
         for sent in sentences(doc):
+            if deadline is not None and perf_counter() > deadline:
+                raise AnalysisBudgetError(
+                    f"claim analysis over its time budget at character {sent.start_char}"
+                    f" of {len(text)}"
+                )
             if not sent.text.strip():
                 continue
             ctx = SentenceContext(
@@ -120,7 +152,7 @@ class ClaimExtractor:
             ctx.candidates = drop_nested(ctx.candidates)
             whos: dict[int, Who] = {}
             for cand in ctx.candidates:
-                claim = self.claim_of(cand, ctx, resolver, whos)
+                claim = self.claim_of(cand, ctx, resolver, whos, text)
                 if claim is None:
                     continue
                 key = (claim.speaker, fold(claim.content), claim.start)
@@ -191,6 +223,7 @@ class ClaimExtractor:
         ctx: SentenceContext,
         resolver: SpeakerResolver,
         whos: dict[int, Who],
+        text: str,
     ) -> Claim | None:
         if cand.speaker is None:
             return None
@@ -219,7 +252,7 @@ class ClaimExtractor:
             outer = cand.reported_by
             if outer.speaker is not None and outer.speaker.i in whos:
                 source = whos[outer.speaker.i].name
-        content = self.content_text(cand, ctx)
+        content = self.content_text(cand, ctx, text)
         if not content:
             return None
         sent = ctx.sent
@@ -259,10 +292,10 @@ class ClaimExtractor:
             return True
         return tok.lower_ in {"il", "elle", "ils", "elles", "-il", "-elle"}
 
-    def content_text(self, cand: Candidate, ctx: SentenceContext) -> str:
+    def content_text(self, cand: Candidate, ctx: SentenceContext, text: str) -> str:
+        """The claim's words; `text` is the document's text (a direct quote is cut from it)."""
         if cand.direct and cand.quote is not None:
             a, b = cand.quote
-            text = ctx.sent.doc.text
             if cand.cut is not None:
                 # "« A, a-t-il dit, B »": the quote less its incise
                 inner = text[a + 1 : cand.cut[0]] + " " + text[cand.cut[1] : b - 1]

@@ -165,6 +165,13 @@ def _claim_rule(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE claims ADD COLUMN rule TEXT")
 
 
+@MIGRATIONS("0005_article_truncated")
+def _article_truncated(con: duckdb.DuckDBPyConnection) -> None:
+    # An article whose text or claims were cut by a cap of [analysis]: its claims are those of
+    # the part analysed. NULL for articles stored before.
+    con.execute("ALTER TABLE articles ADD COLUMN truncated BOOLEAN")
+
+
 def applied(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Names of the migrations recorded in this database, oldest first."""
     con.execute(

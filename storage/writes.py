@@ -252,12 +252,14 @@ def _article_row(
         attempts,
         run_id,
         run_date,
+        pa.truncated,
     ]
 
 
 _INSERT_ARTICLE = """
     INSERT INTO articles (url, outlet, feed_id, link, title, author, published, fetched, language,
-                          text, raw_html, status, http_status, error, attempts, run_id, run_date)
+                          text, raw_html, status, http_status, error, attempts, run_id, run_date,
+                          truncated)
 """
 
 _INSERT_FLAG = """
@@ -402,6 +404,7 @@ def replace_analysis(
     flag: Flag | None,
     claims: list[Claim],
     extractor_version: str,
+    truncated: bool = False,
 ) -> None:
     """Reprocess one stored page: new cleaned fields, flag and claims, all or nothing.
 
@@ -424,7 +427,8 @@ def replace_analysis(
                     language = ?,
                     author = ?,
                     published = coalesce(?, published),
-                    status = ?
+                    status = ?,
+                    truncated = ?
                 WHERE url = ?
                 """,
                 [
@@ -434,6 +438,7 @@ def replace_analysis(
                     article.author,
                     article.published,
                     "extracted" if article.text.strip() else "empty",
+                    truncated,
                     url,
                 ],
             )

@@ -141,7 +141,13 @@ def test_connect_creates_file_and_applies_migrations_once(db: Path) -> None:
         assert (
             applied(con)
             == MIGRATIONS.names
-            == ["0001_initial", "0002_indexes", "0003_run_seconds", "0004_claim_rule"]
+            == [
+                "0001_initial",
+                "0002_indexes",
+                "0003_run_seconds",
+                "0004_claim_rule",
+                "0005_article_truncated",
+            ]
         )
         assert table_counts(con) == dict.fromkeys(
             ("articles", "flags", "claims", "runs", "feeds"), 0
