@@ -49,7 +49,7 @@ from diplowatch.extractors.records import Claim
 if TYPE_CHECKING:
     from diplowatch.extractors.actors import ActorIndex
 
-EXTRACTOR_VERSION = "claims-7"
+EXTRACTOR_VERSION = "claims-8"
 
 # The rules read lemmas, morphology and the parse; named entities come from the ActorIndex.
 UNUSED_COMPONENTS = ("ner",)
@@ -127,9 +127,11 @@ class ClaimExtractor:
         self, doc: Doc, published: date | None, *, deadline: float | None = None
     ) -> list[Claim]:
         """The claims of a parsed document; AnalysisBudgetError past `deadline` (perf_counter)."""
-        text = doc.text  # built once: Doc.text joins every token on each access
+        # `doc.text` joins every token: built once here, never per sentence or claim (issue 13)
+        text = doc.text
         resolver = SpeakerResolver(self.actors, published, self.lex.conf, text)
-        quotes = quotes_of(doc)
+        quotes = quotes_of(doc)  # sorted by start, as are the sentences: one pass pairs them
+        q = 0
         out: list[Claim] = []
         seen: set[tuple[str | None, str, int]] = set()
         for sent in sentences(doc):
@@ -138,12 +140,18 @@ class ClaimExtractor:
                     f"claim analysis over its time budget at character {sent.start_char}"
                     f" of {len(text)}"
                 )
-            if not sent.text.strip():
+            while q < len(quotes) and quotes[q][0] < sent.start_char:
+                q += 1
+            first = q
+            while q < len(quotes) and quotes[q][0] < sent.end_char:
+                q += 1
+            if not text[sent.start_char : sent.end_char].strip():
                 continue
             ctx = SentenceContext(
                 sent=sent,
                 lex=self.lex,
-                quotes=[q for q in quotes if sent.start_char <= q[0] < sent.end_char],
+                quotes=quotes[first:q],
+                text=text,
                 animate=partial(self.animate, resolver=resolver),
                 known=partial(self.known, resolver=resolver),
             )
@@ -270,6 +278,7 @@ class ClaimExtractor:
             sentence=sentence,
             start=sent.start_char,
             end=sent.start_char + len(sentence),
+            rule=cand.rule,
         )
 
     def inverted_person(
@@ -388,7 +397,7 @@ def drop_nested(candidates: list[Candidate]) -> list[Candidate]:
     return [
         c
         for c in candidates
-        if c.direct or c.verb is None or c.family == "nested_attribution" or c.verb.i not in inside
+        if c.direct or c.verb is None or c.rule == "nested_attribution" or c.verb.i not in inside
     ]
 
 

@@ -29,6 +29,7 @@ from diplowatch.extractors.schemas import RULE_ORDER  # lexicon.toml checks its 
 SUBJECT_DEPS = frozenset({"nsubj", "expl:subj"})
 CLAUSE_MARKS = frozenset({"que", "qu'", "qu’", "de", "d'", "d’", "à", "pour", "si", "s'", "s’"})
 INVERTED = frozenset({"-t", "-il", "-elle", "-ils", "-elles", "-on"})
+REFLEXIVES = frozenset({"s'", "se"})
 SKIP_BETWEEN = frozenset({"AUX", "ADV", "PUNCT", "SPACE", "CCONJ"})
 
 
@@ -103,6 +104,11 @@ class Lexicon:
                 )
             )
         self.rules: list[str] = list(conf.get("rules", RULE_ORDER))
+        # "en outre", "pour sa part": word sequences skipped between auxiliary and cue verb
+        self.adverbials: frozenset[tuple[str, ...]] = frozenset(
+            tuple(fold(w) for w in re.findall(r"[\w-]+'?", phrase))
+            for phrase in conf.get("adverbials", [])
+        )
         # cues that report speech only next to a quote or as an incise ("a lancé", "a réagi")
         self.quote_only = frozenset(fold(c) for c in conf.get("quote_only", []))
         # cue -> the words one of which must open its complement ("appeler" only with "à")
@@ -110,6 +116,26 @@ class Lexicon:
             fold(cue): frozenset(fold(w) for w in words)
             for cue, words in conf.get("requires", {}).items()
         }
+
+    def adverbial_at(self, tok: Token) -> int:
+        """The number of tokens of the adverbial phrase starting at `tok` ("pour sa part"), or 0."""
+        doc = tok.doc
+        for size in (4, 3, 2, 1):
+            words = tuple(fold(t.text) for t in doc[tok.i : tok.i + size])
+            if len(words) == size and words in self.adverbials:
+                return size
+        return 0
+
+    def adverbial_ending_at(self, tok: Token) -> int:
+        """The number of tokens of the adverbial phrase ending at `tok`, or 0."""
+        doc = tok.doc
+        for size in (4, 3, 2, 1):
+            if tok.i - size + 1 < 0:
+                continue
+            words = tuple(fold(t.text) for t in doc[tok.i - size + 1 : tok.i + 1])
+            if words in self.adverbials:
+                return size
+        return 0
 
     def cue_at(self, tok: Token) -> Cue | None:
         """The cue whose verb is `tok`, or None. Nouns and adjectives are never cue heads."""
@@ -180,7 +206,6 @@ def verb_lemma(tok: Token) -> str:
 class Candidate:
     """One claim before names and kinds are resolved."""
 
-    family: str
     cue: Cue
     verb: Token | None  # the cue's head token; None for "selon X" claims
     speaker: Token | None  # head of the speaker phrase
@@ -192,6 +217,7 @@ class Candidate:
     source_speaker: Token | None = None  # "selon un communiqué de Y": Y may speak
     reported_by: Candidate | None = None  # nested attribution: the channel's claim
     cut: tuple[int, int] | None = None  # characters of an incise left out of a quote's content
+    rule: str = ""  # the registered rule family that proposed it (set by `SentenceContext.add`)
 
 
 @dataclass(slots=True)
@@ -201,6 +227,7 @@ class SentenceContext:
     sent: Span
     lex: Lexicon
     quotes: list[tuple[int, int]]  # quote spans overlapping this sentence (characters)
+    text: str = ""  # the whole document's text, built once per document (`Doc.text` joins tokens)
     animate: Callable[[Token], bool] = lambda tok: tok.pos_ == "PROPN"
     known: Callable[[Token], bool] = lambda tok: tok.pos_ == "PROPN"
     candidates: list[Candidate] = field(default_factory=list)
@@ -209,6 +236,7 @@ class SentenceContext:
     # (cue verb index, speaker) of every attribution seen, incises included: who a participle
     # clause ("..., précisant que") leans on
     voices: list[tuple[int, Token]] = field(default_factory=list)
+    rule: str = ""  # the name of the rule running now: each candidate it adds carries it
 
     def holds(self, tok: Token) -> bool:
         """Is the token in this sentence? (a unit may join several parser sentences)"""
@@ -222,6 +250,7 @@ class SentenceContext:
         return [t for t in self.sent if a < t.idx < b - 1 or (a < t.idx and t.idx + len(t) < b)]
 
     def add(self, cand: Candidate) -> None:
+        cand.rule = cand.rule or self.rule
         self.candidates.append(cand)
         self.used_cues.update(cand.cue.tokens)
         if cand.verb is not None and cand.speaker is not None:
@@ -236,7 +265,17 @@ def rule(name: str) -> Callable[[Rule], Rule]:
     """Register a pattern family under `name` (the names config/lexicon.toml may list)."""
 
     def register(fn: Rule) -> Rule:
-        RULES[name] = fn
+        def named(ctx: SentenceContext) -> None:
+            # the candidates the rule adds record its name: per-rule precision reads it
+            ctx.rule = name
+            try:
+                fn(ctx)
+            finally:
+                ctx.rule = ""
+
+        named.__name__ = fn.__name__
+        named.__doc__ = fn.__doc__
+        RULES[name] = named
         return fn
 
     return register
@@ -674,16 +713,18 @@ def direct_quote_after(ctx: SentenceContext) -> None:
         tok = first_token_after(ctx, span[1])
         coordinated = False
         # skip ", a encore", ", ont" ...: punctuation, auxiliaries and adverbs before the verb
-        while (
-            tok is not None
-            and (tok.pos_ in SKIP_BETWEEN or fold(tok.text) in INVERTED)
-            and tok.i + 1 < ctx.sent.end
-        ):
+        while tok is not None and tok.i + 1 < ctx.sent.end:
+            # "a-t-il en outre assuré", "s'est félicité": locutions and the reflexive clitic too
+            skip = ctx.lex.adverbial_at(tok) or int(
+                tok.pos_ in SKIP_BETWEEN or fold(tok.text) in INVERTED | REFLEXIVES
+            )
+            if not skip:
+                break
             if tok.text in {".", "!", "?", "«", "“"}:
                 tok = None
                 break
             coordinated = coordinated or tok.pos_ == "CCONJ"
-            tok = tok.doc[tok.i + 1]
+            tok = tok.doc[min(tok.i + skip, ctx.sent.end - 1)]
         if tok is None or tok.i >= ctx.sent.end or coordinated:
             # "X a qualifié l'entretien de « constructif » et a exigé ...": after "et" the cue
             # is X's second predicate, not the quote's attribution
@@ -710,7 +751,6 @@ def direct_quote_after(ctx: SentenceContext) -> None:
                 continue
             ctx.add(
                 Candidate(
-                    "direct_quote_after",
                     Cue("selon", "statement", (tok.i,)),
                     None,
                     obj,
@@ -733,7 +773,6 @@ def direct_quote_after(ctx: SentenceContext) -> None:
             continue
         ctx.add(
             Candidate(
-                "direct_quote_after",
                 cue,
                 tok,
                 speaker,
@@ -776,7 +815,6 @@ def direct_quote_colon(ctx: SentenceContext) -> None:
         if not quoted:
             continue
         cand = Candidate(
-            "direct_quote_colon",
             cue,
             verb,
             speaker,
@@ -793,6 +831,10 @@ def direct_quote_colon(ctx: SentenceContext) -> None:
 
 
 PRONOUN_SUBJECTS = frozenset({"-il", "-elle", "-ils", "-elles"})
+OPENING_LINKS = frozenset(
+    {"mais", "et", "or", "pourtant", "cependant", "toutefois", "neanmoins", "ainsi", "donc"}
+    | {"enfin", "puis", "certes", "surtout", "ensuite", "aussi"}
+)
 
 
 def incise_speaker(verb: Token, ctx: SentenceContext) -> tuple[Token, Token] | None:
@@ -801,14 +843,22 @@ def incise_speaker(verb: Token, ctx: SentenceContext) -> tuple[Token, Token] | N
     doc = verb.doc
     k = verb.i - 1
     pronoun: Token | None = None
-    while k >= ctx.sent.start and (
-        (doc[k].pos_ in {"AUX", "ADV"} and doc[k].text != ",") or fold(doc[k].text) in INVERTED
-    ):
-        if fold(doc[k].text) in PRONOUN_SUBJECTS:
+    while k >= ctx.sent.start:
+        word = fold(doc[k].text)
+        if word in PRONOUN_SUBJECTS:
             pronoun = doc[k]
-        k -= 1
-    if k < ctx.sent.start + 2 or doc[k].text != ",":
+        if (doc[k].pos_ in {"AUX", "ADV"} and word != ",") or word in INVERTED | REFLEXIVES:
+            k -= 1
+            continue
+        # "..., a pour sa part affirmé X", "..., s'est à son tour inquiété X": a locution
+        size = ctx.lex.adverbial_ending_at(doc[k])
+        if not size:
+            break
+        k -= size
+    if k < ctx.sent.start + 1 or doc[k].text != ",":
         return None
+    if k == ctx.sent.start + 1 and fold(doc[k - 1].text) not in OPENING_LINKS:
+        return None  # "Mais, a-t-il dit, ...": only a linking word may stand before the incise
     if pronoun is None:
         for t in doc[verb.i + 1 : verb.i + 3]:
             if fold(t.text) in PRONOUN_SUBJECTS:
@@ -825,8 +875,14 @@ def incise_speaker(verb: Token, ctx: SentenceContext) -> tuple[Token, Token] | N
     if pronoun is not None:
         return doc[k], pronoun
     nxt = verb.i + 1
-    while nxt < ctx.sent.end and doc[nxt].pos_ == "ADV":
-        nxt += 1
+    while nxt < ctx.sent.end:
+        # "..., a indiqué mardi soir le ...", "..., a affirmé un peu plus tard X", "pour sa part"
+        size = ctx.lex.adverbial_at(doc[nxt]) or int(
+            doc[nxt].pos_ == "ADV" or in_adverbial(doc[nxt], verb)
+        )
+        if not size:
+            break
+        nxt += size
     if nxt >= ctx.sent.end:
         return None
     first = doc[nxt]
@@ -838,6 +894,36 @@ def incise_speaker(verb: Token, ctx: SentenceContext) -> tuple[Token, Token] | N
     if head.pos_ not in {"NOUN", "PROPN"} or not ctx.animate(head):
         return None
     return doc[k], head
+
+
+ADVERBIAL_DEPS = frozenset({"advmod", "obl:mod", "obl"})
+TIME_NOUNS = frozenset(
+    {"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "soir", "matin"}
+    | {"midi", "nuit", "hier", "aujourd'hui", "soiree", "matinee", "journee", "apres-midi"}
+    | {"semaine", "week-end", "veille", "lendemain", "tard", "tot"}
+)
+
+
+def in_adverbial(tok: Token, verb: Token) -> bool:
+    """Is `tok` in an adverbial of `verb` placed between it and an inverted subject: a time
+    ("mardi soir", "jeudi 12 mai", "dans la soirée") or a manner ("un peu plus tard")?
+
+    The parser hangs such a phrase on the verb as `advmod`/`obl:mod`, or on the subject noun
+    after it ("mardi" read as the subject's modifier): both are skipped, a noun that is not a
+    time word is not (it may be the speaker)."""
+    cur = tok
+    while cur.head.i != cur.i and cur.head.i != verb.i:
+        cur = cur.head
+    if cur.head.i != verb.i or cur.i <= verb.i:
+        return False
+    if cur.dep_ in ADVERBIAL_DEPS and cur.pos_ in {"ADV", "DET"}:
+        return True
+    words = {fold(t.text) for t in cur.subtree}
+    return (
+        cur.dep_ in ADVERBIAL_DEPS | {"obj", "dep"}
+        and bool(words & TIME_NOUNS)
+        and (not any(t.pos_ == "PROPN" for t in cur.subtree))
+    )
 
 
 RELATIVES = frozenset({"qui", "dont", "ou", "lequel", "laquelle", "lesquels", "lesquelles"})
@@ -890,7 +976,7 @@ def quote_incise(ctx: SentenceContext) -> None:
             content = trim_content(content)
             if not content:
                 continue
-            cand = Candidate("quote_incise", cue, tok, speaker, content, True, span, cut=cut)
+            cand = Candidate(cue, tok, speaker, content, True, span, cut=cut)
             src = source_of(tok, ctx.lex, cue.tokens)
             if src is not None:
                 cand.source = text_of(phrase_of(src, bare=True))
@@ -947,7 +1033,6 @@ def incise(ctx: SentenceContext) -> None:
                     via = text_of(phrase_of(speaker, bare=True))
                     ctx.add(
                         Candidate(
-                            "incise",
                             icue,
                             verb,
                             subject,
@@ -961,7 +1046,7 @@ def incise(ctx: SentenceContext) -> None:
                     ctx.used_cues.update(cue.tokens)
                     ctx.voices.append((tok.i, speaker))
                     continue
-        cand = Candidate("incise", cue, tok, speaker, content, False, None, source=channel)
+        cand = Candidate(cue, tok, speaker, content, False, None, source=channel)
         ctx.add(cand)
 
 
@@ -1037,7 +1122,6 @@ def nested_attribution(ctx: SentenceContext) -> None:
                 continue
             ctx.add(
                 Candidate(
-                    "nested_attribution",
                     cue,
                     tok,
                     speaker,
@@ -1132,7 +1216,6 @@ def verb_cue(ctx: SentenceContext) -> None:
             continue
         src = source_of(verb, ctx.lex, cue.tokens)
         cand = Candidate(
-            "verb_cue",
             cue,
             verb,
             speaker,
@@ -1198,7 +1281,6 @@ def according_to(ctx: SentenceContext) -> None:
             continue
         ctx.add(
             Candidate(
-                "according_to",
                 Cue(tok.text.lower() if word == "selon" else "d'après", "statement", (tok.i,)),
                 None,
                 speaker,
@@ -1234,6 +1316,132 @@ def opinion_of(ctx: SentenceContext) -> None:
     rest = trim_content(toks[cut + 1 :])
     if len(rest) < 3 or not any(t.pos_ in {"VERB", "AUX"} for t in rest):
         return
-    ctx.add(
-        Candidate("opinion_of", Cue("pour", "statement", (toks[0].i,)), None, heads[0], rest, False)
-    )
+    ctx.add(Candidate(Cue("pour", "statement", (toks[0].i,)), None, heads[0], rest, False))
+
+
+# -- participles and gerunds as cues -------------------------------------------------------------
+
+# the clitics that may stand between the comma (or "en") and a participle: "se disant",
+# "le pressant de", "ne cachant pas", "leur demandant de"
+CLITICS = frozenset({"se", "s'", "le", "la", "les", "l'", "lui", "leur", "nous", "vous"})
+CLITICS |= {"ne", "n'"}
+# participle endings -> infinitive endings, longest first: the tagger often reads a participle
+# after a comma as a noun ("sommant") or an auxiliary ("affirmant ne pas ..."), lemma and all
+PARTICIPLE_ENDINGS = (
+    ("aissant", "aitre"),
+    ("issant", "ir"),
+    ("aisant", "aire"),
+    ("isant", "ire"),
+    ("ttant", "ttre"),
+    ("eant", "er"),
+    ("cant", "cer"),
+    ("uant", "uer"),
+    ("enant", "enir"),
+    ("ant", "er"),
+    ("ant", "ir"),
+    ("ant", "re"),
+)
+
+
+def participle_lemmas(tok: Token) -> list[str]:
+    """Infinitives a word in -ant may come from: the lemmatizer's, then the regular ones."""
+    word = fold(tok.text)
+    out = [verb_lemma(tok)] if tok.pos_ in {"VERB", "AUX"} else []
+    for end, repl in PARTICIPLE_ENDINGS:
+        if word.endswith(end) and len(word) > len(end) + 1:
+            out.append(word[: -len(end)] + repl)
+    return out
+
+
+def participle_opening(tok: Token, ctx: SentenceContext) -> bool | None:
+    """Is the -ant word `tok` a participle clause of its own: after a comma, or a gerund after
+    "en" / "tout en"? None if not, else whether it is reflexive ("se disant")."""
+    doc = tok.doc
+    k = tok.i - 1
+    reflexive = False
+    while k > ctx.sent.start and fold(doc[k].text) in CLITICS:
+        reflexive = reflexive or fold(doc[k].text) in REFLEXIVES
+        k -= 1
+    if k <= ctx.sent.start:
+        return None
+    if doc[k].text == "," or fold(doc[k].text) == "en":
+        return reflexive
+    return None
+
+
+def participle_cue(tok: Token, reflexive: bool, ctx: SentenceContext) -> Cue | None:
+    """The cue a participle stands for: a phrase ("se disant prêt", "se disant préoccupé")
+    before its verb alone ("se disant" -> "se dire")."""
+    nxt = tok.doc[tok.i + 1] if tok.i + 1 < ctx.sent.end else None
+    for lemma in participle_lemmas(tok):
+        present = {lemma, *(("se",) if reflexive else ())}
+        if nxt is not None:
+            present |= {fold(nxt.text), fold(nxt.lemma_), verb_lemma(nxt)}
+        for words, kind, display in ctx.lex.phrases:
+            if lemma in words and all(w in present for w in words):
+                return Cue(display, kind, (tok.i,))
+        if lemma in ctx.lex.verbs and not reflexive:
+            kind, display = ctx.lex.verbs[lemma]
+            return Cue(display, kind, (tok.i,))
+    return None
+
+
+def participle_content(tok: Token, ctx: SentenceContext) -> list[Token]:
+    """What follows the participle to the end of its clause: the sentence's end, a semicolon, or
+    a comma that opens another participle or an incise."""
+    doc = tok.doc
+    out: list[Token] = []
+    for k in range(tok.i + 1, ctx.sent.end):
+        t = doc[k]
+        if t.text in {";", "."} and not ctx.in_direct_quote(t):
+            break
+        if t.text == "," and k + 1 < ctx.sent.end:
+            after = doc[k + 1]
+            if fold(after.text).endswith("ant") or after.pos_ == "AUX":
+                break
+        out.append(t)
+    return trim_content([t for t in out if not t.is_space])
+
+
+@rule("participle")
+def participle(ctx: SentenceContext) -> None:
+    """ "..., affirmant ne pas avoir été consulté", "..., se disant convaincu de ...", "..., le
+    sommant de signer", "en estimant que ...": a present participle or a gerund as the cue, its
+    speaker the subject of the clause it leans on. Works around the tagger, which often makes
+    such a participle a noun or an auxiliary of the next verb."""
+    for tok in ctx.sent:
+        if tok.i in ctx.used_cues or ctx.in_direct_quote(tok) or not fold(tok.text).endswith("ant"):
+            continue
+        reflexive = participle_opening(tok, ctx)
+        if reflexive is None:
+            continue
+        cue = participle_cue(tok, reflexive, ctx)
+        if cue is None or fold(cue.text) in ctx.lex.quote_only:
+            continue
+        content = participle_content(tok, ctx)
+        # the adjective of "se disant prêt à ..." is part of the cue, not of the content
+        content = [t for t in content if t.i not in cue.tokens]
+        needs = ctx.lex.requires.get(fold(cue.text))
+        if needs is not None and not (content and fold(content[0].text) in needs):
+            continue
+        content = trim_content(content)
+        speaker = previous_speaker(tok, ctx) or main_subject(tok, ctx)
+        if speaker is None or len(content) < 2:
+            continue
+        ids = {t.i for t in content} | {tok.i}
+        for cand in ctx.candidates:
+            # the clause was read as the end of the previous claim's content: it is its own
+            cand.content = [t for t in cand.content if t.i not in ids]
+        ctx.add(Candidate(cue, tok, speaker, content, False, None))
+
+
+def main_subject(tok: Token, ctx: SentenceContext) -> Token | None:
+    """The subject of the clause before the participle: the last nominal subject of a verb
+    that comes before it."""
+    found: Token | None = None
+    for t in ctx.sent:
+        if t.i >= tok.i:
+            break
+        if t.dep_ in SUBJECT_DEPS and t.pos_ in {"NOUN", "PROPN"} and t.head.i < tok.i:
+            found = t
+    return found

@@ -28,6 +28,7 @@ RuleName = Literal[
     "nested_attribution",
     "incise",
     "verb_cue",
+    "participle",
     "according_to",
     "opinion_of",
 ]
@@ -170,6 +171,7 @@ class ClaimsTable(BaseModel):
 
     rules: list[RuleName]
     quote_only: Phrases
+    adverbials: Phrases
     kinds: dict[str, KindTable]
     context: list[ContextRule]
     requires: dict[str, Phrases]

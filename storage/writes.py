@@ -313,8 +313,7 @@ def _claim_rows(url: str, claims: Sequence[Claim], extractor_version: str) -> li
             c.start,
             c.end,
             extractor_version,
-            # the rule family (Claim.rule, issue 10); None from an extractor that does not tell
-            getattr(c, "rule", None),
+            c.rule or None,  # the rule family that found it (issue 10)
         ]
         for idx, c in enumerate(claims)
     ]

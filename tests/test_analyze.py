@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 CONTRACT_KEYS = {"id", "relevant", "score", "reasons", "claims"}
 CLAIM_KEYS = {
     "speaker", "speaker_actor", "speaker_country", "kind", "cue", "addressee", "source",
-    "content", "direct", "sentence", "start", "end",
+    "content", "direct", "sentence", "start", "end", "rule",
 }  # fmt: skip
 
 

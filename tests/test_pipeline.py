@@ -65,7 +65,8 @@ def test_claims_are_stored_with_their_rule(tmp_path: Path) -> None:
         run = start_run(con, kind="daily", run_date=date(2021, 12, 7), params={})
         save_batch(con, done, run_id=run, run_date=date(2021, 12, 7), extractor_version="t")
         stored = con.execute("SELECT idx, kind, rule FROM claims ORDER BY idx").fetchall()
-    assert [(k, r) for _, k, r in stored] == [(c.kind, getattr(c, "rule", None)) for c in claims]
+    assert [(k, r) for _, k, r in stored] == [(c.kind, c.rule) for c in claims]
+    assert all(r for _, _, r in stored)  # every claim tells its rule family
 
 
 def test_the_rule_migration_keeps_older_claims(tmp_path: Path) -> None:
