@@ -82,7 +82,7 @@ class TestPersonBeforeInstitution:
     def test_person_after_the_verb_beats_a_group_before_it(self, extractor: ClaimExtractor) -> None:
         text = (
             "Les négociateurs américains iront ensuite à Riyad, où les échanges se poursuivront"
-            " en petits groupes, a précisé l'émissaire américain vendredi."
+            " en petits groupes, a précisé vendredi l'émissaire américain."
         )
         claim = said(extractor, text, "échanges se poursuivront", on=JAN_2026)
         assert (claim.speaker_actor, claim.speaker_country) == ("Steve Witkoff", "USA")
