@@ -239,6 +239,11 @@ class ClaimExtractor:
         if who is None:
             voice = voice_of(cand.speaker, cand.verb)
             who = resolver.resolve_token(voice) if voice is not None else None
+            if voice is not None and who is not None and not (who.actor or who.country):
+                # "le Kremlin, par la voix de son porte-parole": the role of the speaker's body
+                owner = resolver.resolve_token(cand.speaker)
+                if owner is not None and (owner.actor or owner.country):
+                    who = resolver.role_of(voice, owner)
             if who is None or not (who.actor or who.person):
                 who = resolver.resolve_token(cand.speaker)
             if who is not None and not who.person and cand.verb is not None:

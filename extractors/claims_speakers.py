@@ -205,18 +205,25 @@ def apposed_name(head: Token) -> Token | None:
             continue
         own = {t.i for t in cand.subtree}
         right = max([t.i for t in head.subtree if t.i not in own and t.i < cand.i] or [head.i])
-        if doc[cand.i - 1].text != "," and not (
-            cand.dep_ in {"appos", "nmod", "dep", "flat:name"}
-            and cand.head.i == head.i
-            and cand.i == right + 1
-            and head.text[:1].islower()  # "la Maison Blanche" is one name, not a role and a name
-        ):
-            continue  # "le Premier ministre Michel Barnier": no comma, the name right after
+        if doc[cand.i - 1].text != "," and not _name_right_after(cand, head, right):
+            continue
         between = doc[head.i + 1 : cand.i]
         coordinated = _coordinated_roles(between)
         if all(t.is_punct or t.i <= right or t.i in coordinated for t in between):
             return cand
     return None
+
+
+def _name_right_after(cand: Token, head: Token, right: int) -> bool:
+    """ "le Premier ministre Michel Barnier", "le président finlandais Alexander Stubb": no comma,
+    the name right after the role phrase, hung on the role or made a second subject of its verb
+    ("la Maison Blanche" is one name, not a role and a name: the role is lower case)."""
+    if cand.i != right + 1 or not head.text[:1].islower():
+        return False
+    if cand.dep_ in {"appos", "nmod", "dep", "flat:name"}:
+        return cand.head.i == head.i
+    subjects = {"nsubj", "nsubj:pass"}
+    return cand.dep_ in subjects and head.dep_ in subjects and cand.head.i == head.head.i
 
 
 def _coordinated_roles(tokens: Span) -> set[int]:
@@ -475,8 +482,11 @@ class SpeakerResolver:
         ):
             return self.mentioned[-1] if self.mentioned else None  # "ce dernier"
         shown_toks = phrase_tokens(head, keep_appos=False)
-        if head.pos_ == "PROPN" and len(shown_toks) == 1:
-            shown_toks = name_run(head)
+        if head.pos_ == "PROPN" and len(shown_toks) <= 2:
+            # "Vladimir Poutine", "Ursula von der Leyen": the whole name, particles included
+            whole = full_name(head)
+            if len(whole) > len(shown_toks) and not any(t.is_punct for t in whole):
+                shown_toks = whole
         shown = text_of(shown_toks)
         full_toks = phrase_tokens(head, keep_appos=True)
         full = text_of(full_toks)
@@ -514,6 +524,18 @@ class SpeakerResolver:
         if who.country is None and country is not None:
             return Who(who.name, who.actor, country, who.person, who.gender, who.plural)
         return who
+
+    def role_of(self, head: Token, owner: Who) -> Who:
+        """ "son porte-parole" of the Kremlin: the holder of that role of the owner on the day
+        ("porte-parole du Kremlin"), else the role speaking for the owner's country."""
+        role = head.text
+        for link in ("du ", "de la ", "de l'", "des ", "de "):
+            found = self.actors.resolve(f"le {role} {link}{owner.name}", self.on)
+            if found is not None and found.actor is not None and found.actor.kind == "person":
+                actor = found.actor
+                return Who(actor.name, actor.name, found.country, True, gender_of(head), role=role)
+        shown = text_of(phrase_tokens(head, keep_appos=False))
+        return Who(shown, None, owner.country, True, gender_of(head), role=fold_word(role))
 
     def _name_before(self, head: Token, first: Token) -> Who | None:
         """ "Mary Smith, la ministre néerlandaise, ...": a role noun set after a person's name

@@ -61,6 +61,14 @@ class TestCarriedAcrossSentences:
         claim = said(extractor, text, "entretiens ont été francs", on=date(2023, 3, 1))
         assert (claim.speaker, claim.speaker_country) == ("Karel Novak", "CZE")
 
+    def test_a_name_with_particles_is_carried_whole(self, extractor: ClaimExtractor) -> None:
+        text = (
+            "Ursula von der Leyen a reçu le président moldave à Bruxelles. Elle a ajouté que"
+            " les négociations d'adhésion avanceraient."
+        )
+        claim = said(extractor, text, "négociations d'adhésion")
+        assert (claim.speaker, claim.speaker_country) == ("Ursula von der Leyen", "EU")
+
     def test_surname_alone_later(self, extractor: ClaimExtractor) -> None:
         text = (
             "Jan Kowal, le chef de la diplomatie polonaise, est arrivé à Kiev. "
@@ -94,6 +102,20 @@ class TestPersonBeforeInstitution:
         )
         claim = said(extractor, text, "progrès notables")
         assert (claim.speaker, claim.speaker_country) == ("Piotr Ivanov", "RUS")
+
+    def test_name_as_a_second_subject_after_the_role(self, extractor: ClaimExtractor) -> None:
+        text = "Le président finlandais Alexander Stubb a jugé que la frontière resterait close."
+        claim = said(extractor, text, "frontière resterait close")
+        assert (claim.speaker_actor, claim.speaker_country) == ("Alexander Stubb", "FIN")
+
+    def test_the_voice_of_an_institution_is_its_spokesperson(
+        self, extractor: ClaimExtractor
+    ) -> None:
+        text = "Le Kremlin a rejeté, par la voix de son porte-parole, toute idée de trêve."
+        claim = said(extractor, text, "idée de trêve")
+        assert (claim.speaker_actor, claim.speaker_country) == ("Dmitri Peskov", "RUS")
+        text = "L'armée ukrainienne a démenti, par la voix de son porte-parole, toute retraite."
+        assert said(extractor, text, "toute retraite").speaker_country == "UKR"
 
     def test_compound_first_name_kept_whole(self, extractor: ClaimExtractor) -> None:
         text = (
