@@ -212,8 +212,8 @@ class ClaimExtractor:
             if any(c.speaker is not None and c.speaker.i == tok.i for c in ctx.candidates):
                 continue
             who = resolver.resolve_token(tok, pronoun_ok=False)
-            if who is not None and who.person:
-                resolver.remember(who)
+            if who is not None and (who.person or (who.plural and who.country)):
+                resolver.remember(who)  # a person, or a group "ils" may point back to
         for tok in ctx.sent:
             # "..., a déclaré le président X.": the person after a reporting verb is who spoke,
             # whether or not a rule made a claim of it; a pronoun of the next sentence is X

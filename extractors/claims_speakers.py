@@ -255,6 +255,33 @@ def role_after(last: Token, person_nouns: frozenset[str]) -> Token | None:
     return None
 
 
+def is_name(tok: Token) -> bool:
+    """A person's name as the head of a phrase: a proper noun, or a capitalised word the tagger
+    took for a common noun but that carries the rest of a name ("Maia Sandu")."""
+    if tok.pos_ == "PROPN":
+        return True
+    return (
+        tok.pos_ == "NOUN"
+        and tok.text[:1].isupper()
+        and any(c.dep_ == "flat:name" for c in tok.children)
+    )
+
+
+def role_before(first: Token, person_nouns: frozenset[str]) -> tuple[Token | None, list[Token]]:
+    """The role noun right before a name, with only adjectives between ("la présidente moldave
+    Maia Sandu"), and the tokens from that role to the name; (None, []) when there is none."""
+    doc = first.doc
+    k = first.i - 1
+    while k >= 0 and first.i - k <= 3:
+        tok = doc[k]
+        if tok.lower_ in person_nouns:
+            return tok, list(doc[k : first.i])
+        if tok.pos_ != "ADJ":
+            break
+        k -= 1
+    return None, []
+
+
 def text_of(tokens: list[Token]) -> str:
     if not tokens:
         return ""
@@ -328,11 +355,15 @@ class SpeakerResolver:
         gender = (PRONOUNS_PLUR if plural else PRONOUNS_SING).get(low)
         if not plural:
             for who in reversed(self.history):
-                if who.person and not who.plural and (who.gender in (None, gender)):
+                # a configured person is one, whatever the number of the phrase that named them
+                single = not who.plural or (who.actor is not None and who.person)
+                if who.person and single and (who.gender in (None, gender)):
                     return who
         for who in reversed(self.history):
-            if plural == who.plural or not plural:
+            if plural == who.plural:
                 return who
+        if plural:
+            return None  # "ils" with no group or people on record: nobody to point to
         return self.history[-1] if self.history else None
 
     def mention(self, who: Who | None) -> None:
@@ -424,6 +455,9 @@ class SpeakerResolver:
             actor = mention.actor
             if actor is not None:
                 person = actor.kind == "person"
+                if person and head.lower_ not in self.person_nouns and head.pos_ != "PROPN":
+                    # "des sources proches de X": the phrase's gender and number are not X's
+                    gender, plural = None, False
                 return Who(
                     actor.name, actor.name, mention.country or actor.country, person, gender, plural
                 )
@@ -498,7 +532,7 @@ class SpeakerResolver:
         named_before = self._name_before(head, shown_toks[0])
         if named_before is not None:
             return named_before
-        if head.pos_ == "PROPN" and self._mention(shown) is None:
+        if is_name(head) and self._mention(shown) is None:
             # a name of its own beats the holder of the role told beside it
             titled = self._titled_name(shown, shown_toks)
             if titled is not None:
@@ -556,9 +590,12 @@ class SpeakerResolver:
         actors.toml followed by its role; the role's nationality or institution gives the
         country ("la ministre allemande" DEU, "porte-parole du Kremlin" RUS)."""
         role = role_after(name[-1], self.person_nouns)
+        toks = phrase_tokens(role, keep_appos=False) if role is not None else []
+        if role is None:
+            # "la présidente moldave Maia Sandu" parsed as a broken phrase: the role just before
+            role, toks = role_before(name[0], self.person_nouns)
         if role is None:
             return None
-        toks = phrase_tokens(role, keep_appos=False)
         found = self._mention(text_of(toks))
         country = self.demonym_country(toks) or (found.country if found else None)
         who = Who(shown, None, country, True, gender_of(role), role=fold_word(role.text))

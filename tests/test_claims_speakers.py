@@ -69,6 +69,23 @@ class TestCarriedAcrossSentences:
         claim = said(extractor, text, "négociations d'adhésion")
         assert (claim.speaker, claim.speaker_country) == ("Ursula von der Leyen", "EU")
 
+    def test_ils_points_to_a_group(self, extractor: ClaimExtractor) -> None:
+        text = (
+            "Les dirigeants européens se sont retrouvés à Bruxelles jeudi. Ils ont assuré que"
+            " le soutien financier serait prolongé."
+        )
+        assert said(extractor, text, "soutien financier").speaker_country == "EU"
+
+    def test_pronoun_after_a_speaker_named_behind_a_source(self, extractor: ClaimExtractor) -> None:
+        # the person told after "selon des sources" is who "il" is next, not the earlier subject
+        text = (
+            "Vladimir Poutine a reçu un émissaire jeudi. Selon des sources diplomatiques, le"
+            " conseiller Iouri Ouchakov a déclaré que la date"
+            " restait ouverte. Il a ajouté que la délégation partirait lundi."
+        )
+        claim = said(extractor, text, "partirait lundi")
+        assert (claim.speaker_actor, claim.speaker_country) == ("Iouri Ouchakov", "RUS")
+
     def test_surname_alone_later(self, extractor: ClaimExtractor) -> None:
         text = (
             "Jan Kowal, le chef de la diplomatie polonaise, est arrivé à Kiev. "
@@ -134,6 +151,11 @@ class TestCountryOfUnlistedSpeakers:
         )
         claim = said(extractor, text, "actes suivent")
         assert (claim.speaker, claim.speaker_country) == ("Emma Clarke", "GBR")
+
+    def test_role_before_a_name_read_as_a_noun(self, extractor: ClaimExtractor) -> None:
+        text = "La présidente moldave Maia Sandu a dénoncé des ingérences étrangères."
+        claim = said(extractor, text, "ingérences étrangères")
+        assert (claim.speaker, claim.speaker_country) == ("Maia Sandu", "MDA")
 
     def test_a_named_person_is_not_the_holder_of_the_role(self, extractor: ClaimExtractor) -> None:
         # the name given wins over whoever actors.toml says held that role on the day
