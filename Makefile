@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo run test lint typecheck-tree bench clean
+.PHONY: demo run test lint typecheck-tree bench eval clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -40,6 +40,11 @@ typecheck-tree:
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_pipeline.py
+
+# Claims against the real-article dev set (../shared/eval/real-dev): score.py's figures, precision
+# per rule family, misses by class (scripts/eval_claims.py --help for other sets, --markdown).
+eval: $(STAMP)
+	$(BIN)/python scripts/eval_claims.py $(EVAL_ARGS)
 
 clean:
 	rm -rf $(VENV) build data/demo.duckdb

@@ -8,6 +8,7 @@
     ├── SitemapError                bytes that are no sitemap (not XML, no urlset or index)
     ├── ArchiveError                a CDX answer that cannot be read (not JSON, not rows)
     ├── BackfillError               a past date whose sources could not all be read
+    ├── AnalysisBudgetError         one article's analysis went over its time budget
     ├── FetchError                  an HTTP fetch failed for good (after its retries)
     │   ├── BlockedURLError         not http/https, or no host
     │   ├── ResponseTooLargeError   the body exceeds the configured size cap
@@ -93,3 +94,8 @@ class DatabaseLockedError(StorageError):
 
 class QueryError(StorageError):
     pass
+
+
+class AnalysisBudgetError(DiplowatchError):
+    """One article's claim analysis went over `analysis.time_budget_seconds`: that article fails
+    with this reason, the batch goes on."""

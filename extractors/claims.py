@@ -20,12 +20,14 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import partial
+from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
+from diplowatch.errors import AnalysisBudgetError
 from diplowatch.extractors.claims_quotes import COMPONENT, quotes_of, sentences
 from diplowatch.extractors.claims_rules import (
     RULES,
@@ -35,7 +37,13 @@ from diplowatch.extractors.claims_rules import (
     fold,
     text_of,
 )
-from diplowatch.extractors.claims_speakers import SpeakerResolver, Who, apposed_name
+from diplowatch.extractors.claims_speakers import (
+    SpeakerResolver,
+    Who,
+    apposed_name,
+    name_run,
+    role_after,
+)
 from diplowatch.extractors.records import Claim
 
 if TYPE_CHECKING:
@@ -86,15 +94,39 @@ class ClaimExtractor:
         self, docs: Iterable[tuple[str, date | None]], *, batch_size: int = 32
     ) -> Iterator[list[Claim]]:
         """One list of claims per (text, published) input, in order, through `nlp.pipe`."""
+        for outcome in self.extract_each(docs, batch_size=batch_size):
+            assert not isinstance(outcome, AnalysisBudgetError)  # no budget, no such outcome
+            yield outcome
+
+    def extract_each(
+        self,
+        docs: Iterable[tuple[str, date | None]],
+        *,
+        batch_size: int = 32,
+        budget: float | None = None,
+    ) -> Iterator[list[Claim] | AnalysisBudgetError]:
+        """As `extract_many`, with a time budget per document: the rules of a document still
+        running `budget` seconds after its parse stop, and its error comes in place of its
+        claims (the parse itself is bounded by the length of the text, see [analysis])."""
         for doc, published in self.nlp.pipe(
             ((text or "", published) for text, published in docs),
             as_tuples=True,
             batch_size=batch_size,
         ):
-            yield self.claims_of(doc, published) if doc.text.strip() else []
+            if not doc.text.strip():
+                yield []
+                continue
+            deadline = None if budget is None else perf_counter() + budget
+            try:
+                yield self.claims_of(doc, published, deadline=deadline)
+            except AnalysisBudgetError as exc:
+                yield exc
 
     # -- one parsed document -------------------------------------------------------------------
-    def claims_of(self, doc: Doc, published: date | None) -> list[Claim]:
+    def claims_of(
+        self, doc: Doc, published: date | None, *, deadline: float | None = None
+    ) -> list[Claim]:
+        """The claims of a parsed document; AnalysisBudgetError past `deadline` (perf_counter)."""
         # `doc.text` joins every token: built once here, never per sentence or claim (issue 13)
         text = doc.text
         resolver = SpeakerResolver(self.actors, published, self.lex.conf, text)
@@ -103,6 +135,11 @@ class ClaimExtractor:
         out: list[Claim] = []
         seen: set[tuple[str | None, str, int]] = set()
         for sent in sentences(doc):
+            if deadline is not None and perf_counter() > deadline:
+                raise AnalysisBudgetError(
+                    f"claim analysis over its time budget at character {sent.start_char}"
+                    f" of {len(text)}"
+                )
             while q < len(quotes) and quotes[q][0] < sent.start_char:
                 q += 1
             first = q
@@ -123,7 +160,7 @@ class ClaimExtractor:
             ctx.candidates = drop_nested(ctx.candidates)
             whos: dict[int, Who] = {}
             for cand in ctx.candidates:
-                claim = self.claim_of(cand, ctx, resolver, whos)
+                claim = self.claim_of(cand, ctx, resolver, whos, text)
                 if claim is None:
                     continue
                 key = (claim.speaker, fold(claim.content), claim.start)
@@ -155,6 +192,11 @@ class ClaimExtractor:
         """Subjects of main clauses that name a person feed the pronoun history too; people
         outside actors.toml named with a role anywhere are kept by surname."""
         for tok in ctx.sent:
+            if tok.pos_ == "PROPN" and tok.dep_ != "flat:name" and tok.text[:1].isupper():
+                # "Jan Kowal, le chef de la diplomatie polonaise, ...": known by surname after
+                last = name_run(tok)[-1]
+                if role_after(last, resolver.person_nouns) is not None:
+                    resolver.resolve_token(tok, pronoun_ok=False)
             if (
                 tok.lower_ in resolver.person_nouns
                 and tok.pos_ == "NOUN"
@@ -170,8 +212,17 @@ class ClaimExtractor:
             if any(c.speaker is not None and c.speaker.i == tok.i for c in ctx.candidates):
                 continue
             who = resolver.resolve_token(tok, pronoun_ok=False)
-            if who is not None and who.person:
-                resolver.remember(who)
+            if who is not None and (who.person or (who.plural and who.country)):
+                resolver.remember(who)  # a person, or a group "ils" may point back to
+        for tok in ctx.sent:
+            # "..., a déclaré le président X.": the person after a reporting verb is who spoke,
+            # whether or not a rule made a claim of it; a pronoun of the next sentence is X
+            if inverted_speaker(tok, ctx) and not any(
+                c.speaker is not None and c.speaker.i == tok.i for c in ctx.candidates
+            ):
+                who = resolver.resolve_token(tok, pronoun_ok=False)
+                if who is not None and who.person:
+                    resolver.remember(who)
         resolver.mentions_in(ctx.sent.text)
 
     def claim_of(
@@ -180,6 +231,7 @@ class ClaimExtractor:
         ctx: SentenceContext,
         resolver: SpeakerResolver,
         whos: dict[int, Who],
+        text: str,
     ) -> Claim | None:
         if cand.speaker is None:
             return None
@@ -187,8 +239,15 @@ class ClaimExtractor:
         if who is None:
             voice = voice_of(cand.speaker, cand.verb)
             who = resolver.resolve_token(voice) if voice is not None else None
+            if voice is not None and who is not None and not (who.actor or who.country):
+                # "le Kremlin, par la voix de son porte-parole": the role of the speaker's body
+                owner = resolver.resolve_token(cand.speaker)
+                if owner is not None and (owner.actor or owner.country):
+                    who = resolver.role_of(voice, owner)
             if who is None or not (who.actor or who.person):
                 who = resolver.resolve_token(cand.speaker)
+            if who is not None and not who.person and cand.verb is not None:
+                who = self.inverted_person(cand.verb, ctx, resolver) or who
             if who is None:
                 return None
             if not self.identifiable(cand.speaker, who):
@@ -206,7 +265,7 @@ class ClaimExtractor:
             outer = cand.reported_by
             if outer.speaker is not None and outer.speaker.i in whos:
                 source = whos[outer.speaker.i].name
-        content = self.content_text(cand, ctx)
+        content = self.content_text(cand, ctx, text)
         if not content:
             return None
         sent = ctx.sent
@@ -227,6 +286,18 @@ class ClaimExtractor:
             rule=cand.rule,
         )
 
+    def inverted_person(
+        self, verb: Token, ctx: SentenceContext, resolver: SpeakerResolver
+    ) -> Who | None:
+        """ "Les négociateurs américains se rendront à X, a précisé l'émissaire américain": the
+        person set after the reporting verb speaks, not a group or institution before it."""
+        for child in verb.children:
+            if inverted_speaker(child, ctx):
+                who = resolver.resolve_token(child, pronoun_ok=False)
+                if who is not None and who.person:
+                    return who
+        return None
+
     def identifiable(self, tok: Token, who: Who) -> bool:
         """A speaker must name someone: an actor, a country, a person, or a proper name."""
         if who.actor or who.country or who.person:
@@ -235,10 +306,10 @@ class ClaimExtractor:
             return True
         return tok.lower_ in {"il", "elle", "ils", "elles", "-il", "-elle"}
 
-    def content_text(self, cand: Candidate, ctx: SentenceContext) -> str:
+    def content_text(self, cand: Candidate, ctx: SentenceContext, text: str) -> str:
+        """The claim's words; `text` is the document's text (a direct quote is cut from it)."""
         if cand.direct and cand.quote is not None:
             a, b = cand.quote
-            text = ctx.text or ctx.sent.doc.text
             if cand.cut is not None:
                 # "« A, a-t-il dit, B »": the quote less its incise
                 inner = text[a + 1 : cand.cut[0]] + " " + text[cand.cut[1] : b - 1]
@@ -272,6 +343,25 @@ class ClaimExtractor:
             if all(any(term_in(term, lemmas, words) for term in group) for group in rule.groups):
                 return rule.kind
         return kind
+
+
+def inverted_speaker(tok: Token, ctx: SentenceContext) -> bool:
+    """Is `tok` the subject set after a reporting verb that follows the words ("..., a indiqué
+    jeudi la ministre")? The parser labels it `obj` or `nsubj`; a comma or a closing quote
+    comes before the verb (or its auxiliary), and only adverbs and dates between."""
+    verb = tok.head
+    if tok.dep_ not in {"obj", "nsubj", "nsubj:pass"} or tok.pos_ not in {"NOUN", "PROPN"}:
+        return False
+    if not (verb.i < tok.i <= verb.i + 4) or ctx.lex.cue_at(verb) is None:
+        return False
+    first = min([verb.i, *(c.i for c in verb.children if c.dep_.startswith("aux"))])
+    if first == 0 or verb.doc[first - 1].text not in {",", "»", '"', "”"}:
+        return False
+    between = verb.doc[verb.i + 1 : tok.i]
+    return all(
+        t.pos_ in {"ADV", "NUM"} or t.dep_ in {"det", "advmod", "obl:mod", "nummod", "punct"}
+        for t in between
+    )
 
 
 def voice_of(speaker: Token, verb: Token | None) -> Token | None:

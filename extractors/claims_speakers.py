@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from spacy.tokens import Token
+from spacy.tokens import Span, Token
 
 if TYPE_CHECKING:
     from diplowatch.extractors.actors import ActorIndex, Mention
@@ -151,11 +151,24 @@ def name_run(tok: Token) -> list[Token]:
     "Poutine" on the verb as a second subject."""
     doc = tok.doc
     lo = hi = tok.i
-    while lo > 0 and doc[lo - 1].pos_ == "PROPN" and doc[lo - 1].text[:1].isupper():
+    while lo > 0 and _name_piece(doc[lo - 1], doc[lo], before=True):
         lo -= 1
-    while hi + 1 < len(doc) and doc[hi + 1].pos_ == "PROPN" and doc[hi + 1].text[:1].isupper():
+    while hi + 1 < len(doc) and _name_piece(doc[hi + 1], doc[hi], before=False):
         hi += 1
+    while lo < hi and doc[lo].text == "-":
+        lo += 1
+    while hi > lo and doc[hi].text == "-":
+        hi -= 1
     return list(doc[lo : hi + 1])
+
+
+def _name_piece(tok: Token, nxt: Token, *, before: bool) -> bool:
+    """Is `tok`, beside `nxt`, a piece of the same name: a capitalised proper noun, or the
+    hyphen of a compound first name ("Frank-Walter", tokenised "Frank", "-", "Walter")?"""
+    if tok.pos_ == "PROPN" and tok.text[:1].isupper():
+        return True
+    glued = not (tok.whitespace_ if before else nxt.whitespace_)
+    return tok.text == "-" and glued
 
 
 def full_name(tok: Token) -> list[Token]:
@@ -180,7 +193,7 @@ def apposed_name(head: Token) -> Token | None:
         return None
     doc = head.doc
     right = max(t.i for t in head.subtree)
-    options = [c for c in head.children if c.dep_ in {"appos", "conj", "dep", "nmod"}]
+    options = [c for c in head.children if c.dep_ in {"appos", "conj", "dep", "nmod", "flat:name"}]
     if head.head.i != head.i:
         options += [
             c
@@ -191,18 +204,82 @@ def apposed_name(head: Token) -> Token | None:
         if cand.pos_ != "PROPN" or cand.i <= head.i or not cand.text[:1].isupper():
             continue
         own = {t.i for t in cand.subtree}
-        right = max([t.i for t in head.subtree if t.i not in own] or [head.i])
-        if doc[cand.i - 1].text != "," and not (
-            cand.dep_ in {"appos", "nmod", "dep"}
-            and cand.head.i == head.i
-            and cand.i == right + 1
-            and head.text[:1].islower()  # "la Maison Blanche" is one name, not a role and a name
-        ):
-            continue  # "le Premier ministre Michel Barnier": no comma, the name right after
+        right = max([t.i for t in head.subtree if t.i not in own and t.i < cand.i] or [head.i])
+        if doc[cand.i - 1].text != "," and not _name_right_after(cand, head, right):
+            continue
         between = doc[head.i + 1 : cand.i]
-        if all(t.is_punct or t.i <= right for t in between):
+        coordinated = _coordinated_roles(between)
+        if all(t.is_punct or t.i <= right or t.i in coordinated for t in between):
             return cand
     return None
+
+
+def _name_right_after(cand: Token, head: Token, right: int) -> bool:
+    """ "le Premier ministre Michel Barnier", "le président finlandais Alexander Stubb": no comma,
+    the name right after the role phrase, hung on the role or made a second subject of its verb
+    ("la Maison Blanche" is one name, not a role and a name: the role is lower case)."""
+    if cand.i != right + 1 or not head.text[:1].islower():
+        return False
+    if cand.dep_ in {"appos", "nmod", "dep", "flat:name"}:
+        return cand.head.i == head.i
+    subjects = {"nsubj", "nsubj:pass"}
+    return cand.dep_ in subjects and head.dep_ in subjects and cand.head.i == head.head.i
+
+
+def _coordinated_roles(tokens: Span) -> set[int]:
+    """ "le chef de la délégation et représentant du Kremlin, X": a second role joined by "et"
+    before the name; the ids of "et" and of that role's phrase (a noun with no verb in it)."""
+    out: set[int] = set()
+    for i, t in enumerate(tokens):
+        if t.dep_ != "cc" or t.lower_ not in {"et", "mais"} or i + 1 >= len(tokens):
+            continue
+        role = tokens[i + 1]
+        phrase = list(role.subtree) if role.pos_ == "NOUN" else []
+        if phrase and not any(p.pos_ in {"VERB", "AUX"} for p in phrase):
+            out.add(t.i)
+            out.update(p.i for p in phrase)
+    return out
+
+
+def role_after(last: Token, person_nouns: frozenset[str]) -> Token | None:
+    """The role noun set after a name and a comma ("X, la ministre allemande de ..."), or None."""
+    doc = last.doc
+    k = last.i + 1
+    if k >= len(doc) or doc[k].text != ",":
+        return None
+    for tok in doc[k + 1 : k + 4]:
+        if tok.lower_ in person_nouns:  # whatever its tag ("porte-parole" is read as PRON)
+            return tok
+        if tok.pos_ not in {"DET", "ADJ"}:  # "la", "l'", "nouvelle", "ex-"
+            return None
+    return None
+
+
+def is_name(tok: Token) -> bool:
+    """A person's name as the head of a phrase: a proper noun, or a capitalised word the tagger
+    took for a common noun but that carries the rest of a name ("Maia Sandu")."""
+    if tok.pos_ == "PROPN":
+        return True
+    return (
+        tok.pos_ == "NOUN"
+        and tok.text[:1].isupper()
+        and any(c.dep_ == "flat:name" for c in tok.children)
+    )
+
+
+def role_before(first: Token, person_nouns: frozenset[str]) -> tuple[Token | None, list[Token]]:
+    """The role noun right before a name, with only adjectives between ("la présidente moldave
+    Maia Sandu"), and the tokens from that role to the name; (None, []) when there is none."""
+    doc = first.doc
+    k = first.i - 1
+    while k >= 0 and first.i - k <= 3:
+        tok = doc[k]
+        if tok.lower_ in person_nouns:
+            return tok, list(doc[k : first.i])
+        if tok.pos_ != "ADJ":
+            break
+        k -= 1
+    return None, []
 
 
 def text_of(tokens: list[Token]) -> str:
@@ -278,11 +355,15 @@ class SpeakerResolver:
         gender = (PRONOUNS_PLUR if plural else PRONOUNS_SING).get(low)
         if not plural:
             for who in reversed(self.history):
-                if who.person and not who.plural and (who.gender in (None, gender)):
+                # a configured person is one, whatever the number of the phrase that named them
+                single = not who.plural or (who.actor is not None and who.person)
+                if who.person and single and (who.gender in (None, gender)):
                     return who
         for who in reversed(self.history):
-            if plural == who.plural or not plural:
+            if plural == who.plural:
                 return who
+        if plural:
+            return None  # "ils" with no group or people on record: nobody to point to
         return self.history[-1] if self.history else None
 
     def mention(self, who: Who | None) -> None:
@@ -374,6 +455,9 @@ class SpeakerResolver:
             actor = mention.actor
             if actor is not None:
                 person = actor.kind == "person"
+                if person and head.lower_ not in self.person_nouns and head.pos_ != "PROPN":
+                    # "des sources proches de X": the phrase's gender and number are not X's
+                    gender, plural = None, False
                 return Who(
                     actor.name, actor.name, mention.country or actor.country, person, gender, plural
                 )
@@ -432,8 +516,11 @@ class SpeakerResolver:
         ):
             return self.mentioned[-1] if self.mentioned else None  # "ce dernier"
         shown_toks = phrase_tokens(head, keep_appos=False)
-        if head.pos_ == "PROPN" and len(shown_toks) == 1:
-            shown_toks = name_run(head)
+        if head.pos_ == "PROPN" and len(shown_toks) <= 2:
+            # "Vladimir Poutine", "Ursula von der Leyen": the whole name, particles included
+            whole = full_name(head)
+            if len(whole) > len(shown_toks) and not any(t.is_punct for t in whole):
+                shown_toks = whole
         shown = text_of(shown_toks)
         full_toks = phrase_tokens(head, keep_appos=True)
         full = text_of(full_toks)
@@ -442,6 +529,14 @@ class SpeakerResolver:
         name_tok = apposed_name(head)
         if name_tok is not None:
             return self._named(head, name_tok, shown, shown_toks, counterpart_of)
+        named_before = self._name_before(head, shown_toks[0])
+        if named_before is not None:
+            return named_before
+        if is_name(head) and self._mention(shown) is None:
+            # a name of its own beats the holder of the role told beside it
+            titled = self._titled_name(shown, shown_toks)
+            if titled is not None:
+                return titled
         who = self._who(head, shown, full, counterpart_of)
         if who.actor is not None and who.person:
             return who
@@ -462,6 +557,49 @@ class SpeakerResolver:
                 return found
         if who.country is None and country is not None:
             return Who(who.name, who.actor, country, who.person, who.gender, who.plural)
+        return who
+
+    def role_of(self, head: Token, owner: Who) -> Who:
+        """ "son porte-parole" of the Kremlin: the holder of that role of the owner on the day
+        ("porte-parole du Kremlin"), else the role speaking for the owner's country."""
+        role = head.text
+        for link in ("du ", "de la ", "de l'", "des ", "de "):
+            found = self.actors.resolve(f"le {role} {link}{owner.name}", self.on)
+            if found is not None and found.actor is not None and found.actor.kind == "person":
+                actor = found.actor
+                return Who(actor.name, actor.name, found.country, True, gender_of(head), role=role)
+        shown = text_of(phrase_tokens(head, keep_appos=False))
+        return Who(shown, None, owner.country, True, gender_of(head), role=fold_word(role))
+
+    def _name_before(self, head: Token, first: Token) -> Who | None:
+        """ "Mary Smith, la ministre néerlandaise, ...": a role noun set after a person's name
+        (the parser may make both subjects) is that person."""
+        if head.lower_ not in self.person_nouns or first.i < 2:
+            return None
+        doc = head.doc
+        if doc[first.i - 1].text != ",":
+            return None
+        run = name_run(doc[first.i - 2])
+        if len(run) < 2 or not all(t.pos_ == "PROPN" for t in run):
+            return None
+        who = self.resolve_token(run[0], pronoun_ok=False)
+        return who if who is not None and who.person else None
+
+    def _titled_name(self, shown: str, name: list[Token]) -> Who | None:
+        """ "Liz Truss, la cheffe de la diplomatie britannique, a déclaré": a name outside
+        actors.toml followed by its role; the role's nationality or institution gives the
+        country ("la ministre allemande" DEU, "porte-parole du Kremlin" RUS)."""
+        role = role_after(name[-1], self.person_nouns)
+        toks = phrase_tokens(role, keep_appos=False) if role is not None else []
+        if role is None:
+            # "la présidente moldave Maia Sandu" parsed as a broken phrase: the role just before
+            role, toks = role_before(name[0], self.person_nouns)
+        if role is None:
+            return None
+        found = self._mention(text_of(toks))
+        country = self.demonym_country(toks) or (found.country if found else None)
+        who = Who(shown, None, country, True, gender_of(role), role=fold_word(role.text))
+        self.remember_named(who)
         return who
 
     def _named(

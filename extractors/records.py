@@ -80,3 +80,4 @@ class ProcessedArticle:
     flag: Flag | None = None
     claims: list[Claim] = field(default_factory=list)
     error: str | None = None
+    truncated: bool = False  # text or claims cut by a cap of [analysis] (settings.toml)

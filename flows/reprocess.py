@@ -123,6 +123,7 @@ def write_analyses(batch: Sequence[ProcessedArticle], db_path: str, version: str
                 flag=done.flag,
                 claims=done.claims,
                 extractor_version=version,
+                truncated=done.truncated,
             )
         after = _analysis_of(con, urls)
     for url, (flag, claims) in before.items():

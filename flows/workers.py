@@ -33,11 +33,14 @@ def shared_nlp() -> Language:
 def build_analyzer(cfg: Config, *, with_claims: bool = True, lazy: bool = False) -> Analyzer:
     """An Analyzer for this process; `lazy` defers the spaCy model to the first flagged story."""
     actors = ActorIndex.from_config(cfg.actors)
+    limits = cfg.settings.analysis
     if not with_claims:
-        return Analyzer(actors, cfg.flag, None)
+        return Analyzer(actors, cfg.flag, None, limits)
     if lazy:
-        return Analyzer(actors, cfg.flag, lambda: ClaimExtractor(shared_nlp(), actors, cfg.lexicon))
-    return Analyzer(actors, cfg.flag, ClaimExtractor(shared_nlp(), actors, cfg.lexicon))
+        return Analyzer(
+            actors, cfg.flag, lambda: ClaimExtractor(shared_nlp(), actors, cfg.lexicon), limits
+        )
+    return Analyzer(actors, cfg.flag, ClaimExtractor(shared_nlp(), actors, cfg.lexicon), limits)
 
 
 def version_of(cfg: Config) -> str:

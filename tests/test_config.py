@@ -96,7 +96,7 @@ def test_a_user_actors_file_replaces_the_actor_list(tmp_path: Path) -> None:
 def test_unknown_section_names_the_user_file_and_the_known_ones(tmp_path: Path) -> None:
     path = write(tmp_path, "settings.toml", "[pipline]\nworkers = 1\n")
     assert error_of(tmp_path) == (
-        f"{path}: [pipline]: unknown section (known: backfill, fetch, pipeline, schedule)"
+        f"{path}: [pipline]: unknown section (known: analysis, backfill, fetch, pipeline, schedule)"
     )
 
 
