@@ -114,3 +114,13 @@ class TestIncisesAfterALinkingWord:
     def test_a_noun_before_the_comma_is_no_linking_word(self, extractor: ClaimExtractor) -> None:
         found = extractor.extract("Kiev, a ajouté Olaf Scholz.", published=ON)
         assert found == []
+
+
+def test_deputy_minister_is_a_person_who_speaks(extractor: ClaimExtractor) -> None:
+    c = one(
+        extractor,
+        "Les échanges sur le désarmement risquent d'être compromis sans progrès sur l'Otan, a "
+        "déclaré le vice-ministre russe des Affaires étrangères.",
+    )
+    # a risk under a condition is a warning
+    assert (c.rule, c.speaker_country, c.kind) == ("incise", "RUS", "warning")

@@ -95,3 +95,24 @@ def test_an_adjective_in_ant_is_no_participle(extractor: ClaimExtractor) -> None
         "Volodymyr Zelensky est arrivé à Paris, important soutien de l'Ukraine.", published=ON
     )
     assert all(c.rule != "participle" for c in found)
+
+
+def test_participle_after_a_coordinator(extractor: ClaimExtractor) -> None:
+    found = extractor.extract(
+        "Donald Trump s'est emporté, jugeant la négociation difficile, et le sommant d'être "
+        "« reconnaissant » envers Washington.",
+        published=ON,
+    )
+    assert [(c.cue, c.kind, c.content) for c in found] == [
+        ("juger", "statement", "la négociation difficile"),
+        ("sommer", "demand", "être « reconnaissant » envers Washington"),
+    ]
+
+
+def test_a_claim_left_with_its_cue_words_only_is_dropped(extractor: ClaimExtractor) -> None:
+    found = extractor.extract(
+        "Après la réunion, Marco Rubio s’est montré optimiste, se disant « convaincu » de la "
+        "volonté russe d'entrer dans une « négociation sérieuse ».",
+        published=ON,
+    )
+    assert [(c.speaker_country, c.cue) for c in found] == [("USA", "se dire convaincu")]

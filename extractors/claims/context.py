@@ -4,12 +4,13 @@ and the registry of rule families (`@rule(name)`; the candidates a rule adds car
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from spacy.tokens import Span, Token
 
 from diplowatch.extractors.claims.lexicon import Cue, Lexicon
+from diplowatch.extractors.claims.tokens import trim_content
 
 
 @dataclass(slots=True)
@@ -58,6 +59,16 @@ class SentenceContext:
     def quote_tokens(self, span: tuple[int, int]) -> list[Token]:
         a, b = span
         return [t for t in self.sent if a < t.idx < b - 1 or (a < t.idx and t.idx + len(t) < b)]
+
+    def release(self, ids: Iterable[int]) -> None:
+        """Take these tokens out of the content of the candidates proposed so far."""
+        drop = set(ids)
+        for cand in self.candidates:
+            cand.content = trim_content([t for t in cand.content if t.i not in drop])
+        # a claim left with its cue's own words only ("s'est montré optimiste") said nothing
+        self.candidates = [
+            c for c in self.candidates if any(t.i not in c.cue.tokens for t in c.content)
+        ]
 
     def add(self, cand: Candidate) -> None:
         cand.rule = cand.rule or self.rule

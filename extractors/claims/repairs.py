@@ -31,8 +31,10 @@ def subject_before_auxiliary(verb: Token) -> Token | None:
         if doc[k].pos_ in {"VERB", "PUNCT"} and doc[k].text not in {",", "-"}:
             return None
         k -= 1
-    if k < lo or k == verb.i - 1:
+    if k < lo:
         return None
+    if k == verb.i - 1:
+        return lone_name_before(doc[k])
     j = k - 1
     while j >= verb.sent.start and doc[j].is_punct and doc[j].text == ",":
         j -= 1
@@ -135,3 +137,14 @@ def voice_of(speaker: Token, verb: Token | None) -> Token | None:
                 if name.dep_ == "nmod" and any(c.lower_ in {"de", "d'"} for c in name.children):
                     return name
     return None
+
+
+def lone_name_before(aux: Token) -> Token | None:
+    """ "Oumerov a décrit ...": a surname opening the sentence that the parser left as a root of
+    its own, right before the auxiliary; it is the subject."""
+    if aux.i == aux.sent.start:
+        return None
+    name = aux.doc[aux.i - 1]
+    if name.pos_ != "PROPN" or name.dep_ not in {"ROOT", "dep"} or name.head.i != name.i:
+        return None
+    return name

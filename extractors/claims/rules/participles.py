@@ -31,7 +31,7 @@ def participle_opening(tok: Token, ctx: SentenceContext) -> bool | None:
         k -= 1
     if k <= ctx.sent.start:
         return None
-    if doc[k].text == "," or fold(doc[k].text) == "en":
+    if doc[k].text == "," or fold(doc[k].text) in {"en", "et", "mais"}:  # ", et le sommant de"
         return reflexive
     return None
 
@@ -95,8 +95,10 @@ def participle(ctx: SentenceContext) -> None:
         speaker = previous_speaker(tok, ctx) or main_subject(tok, ctx)
         if speaker is None or len(content) < 2:
             continue
-        ids = {t.i for t in content} | {tok.i}
-        for cand in ctx.candidates:
-            # the clause was read as the end of the previous claim's content: it is its own
-            cand.content = [t for t in cand.content if t.i not in ids]
+        # the clause from its opening ("," / "en" / "et", clitics) to its last word
+        start = tok.i
+        while start - 1 > ctx.sent.start and fold(tok.doc[start - 1].text) in CLITICS:
+            start -= 1
+        # the clause was read as the end of the previous claim's content: it is its own
+        ctx.release(range(start - 1, content[-1].i + 1))
         ctx.add(Candidate(cue, tok, speaker, content, False, None))

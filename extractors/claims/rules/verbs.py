@@ -9,6 +9,7 @@ from spacy.tokens import Token
 from diplowatch.extractors.claims.context import Candidate, SentenceContext, rule
 from diplowatch.extractors.claims.lexicon import fold
 from diplowatch.extractors.claims.repairs import misattached_clauses
+from diplowatch.extractors.claims.rules.participles import CLITICS
 from diplowatch.extractors.claims.syntax import (
     addressee_of,
     content_of,
@@ -29,6 +30,9 @@ from diplowatch.extractors.claims.tokens import (
     text_of,
     trim_content,
 )
+
+# what may open a participle's clause: its clitics, "en", "tout en", and the comma before
+OPENERS = CLITICS | {"en", "tout", ","}
 
 
 @rule("verb_cue")
@@ -104,8 +108,8 @@ def verb_cue(ctx: SentenceContext) -> None:
         ):
             continue  # "ce que Moscou appelle la maskirovka": "appeler" names, it does not demand
         content = trim_content(uniq)
-        if not content:
-            continue
+        if all(t.i in cue.tokens for t in content):
+            continue  # "s'est montré optimiste": the cue's own words, nothing said beyond them
         if (
             content
             and ctx.lex.cue_at(verb)
@@ -126,4 +130,11 @@ def verb_cue(ctx: SentenceContext) -> None:
         )
         if speaker_from_selon:
             cand.speaker = None  # filled by the "according" rule if the sentence has a "selon X"
+        if is_present_participle(verb) and shares_subject(verb):
+            # "X s'est montré optimiste, se disant convaincu de ...": the participle's clause
+            # is its own claim, no longer the end of the previous one
+            start = verb.i
+            while start - 1 > ctx.sent.start and fold(verb.doc[start - 1].text) in OPENERS:
+                start -= 1
+            ctx.release(range(start, content[-1].i + 1))
         ctx.add(cand)
