@@ -352,16 +352,19 @@ def inverted_speaker(tok: Token, ctx: SentenceContext) -> bool:
     verb = tok.head
     if tok.dep_ not in {"obj", "nsubj", "nsubj:pass"} or tok.pos_ not in {"NOUN", "PROPN"}:
         return False
-    if not (verb.i < tok.i <= verb.i + 4) or ctx.lex.cue_at(verb) is None:
+    if not (verb.i < tok.i <= verb.i + 4):
         return False
     first = min([verb.i, *(c.i for c in verb.children if c.dep_.startswith("aux"))])
     if first == 0 or verb.doc[first - 1].text not in {",", "»", '"', "”"}:
         return False
     between = verb.doc[verb.i + 1 : tok.i]
-    return all(
-        t.pos_ in {"ADV", "NUM"} or t.dep_ in {"det", "advmod", "obl:mod", "nummod", "punct"}
-        for t in between
-    )
+    return (
+        all(
+            t.pos_ in {"ADV", "NUM"} or t.dep_ in {"det", "advmod", "obl:mod", "nummod", "punct"}
+            for t in between
+        )
+        and ctx.lex.cue_at(verb) is not None
+    )  # last: the lexicon look-up is the dear part
 
 
 def voice_of(speaker: Token, verb: Token | None) -> Token | None:
