@@ -160,10 +160,16 @@ class Lexicon:
             near.extend(
                 c for c in child.children if c.dep_ in {"case", "fixed", "det"} or c.pos_ == "ADJ"
             )
+        # "a décrit l'accord sur les prisonniers comme ...": the particle of a phrase cue may sit
+        # deep in the object; taken when no other verb stands between it and the cue
+        near.extend(t for t in tok.subtree if t.i > tok.i and particle_of(t, tok))
         lemmas: dict[str, Token] = {}
         for t in near:
-            lemmas.setdefault(verb_lemma(t) if t.pos_ in {"VERB", "AUX"} else fold(t.lemma_), t)
+            lemma = verb_lemma(t) if t.pos_ in {"VERB", "AUX"} else fold(t.lemma_)
+            # repair: the lemmatizer gives "se" for "s'" but leaves "s’" (curly) as it is
+            lemmas.setdefault("se" if lemma in REFLEXIVES else lemma, t)
             lemmas.setdefault(fold(t.text), t)
+        lemma = verb_lemma(tok)
         for words, kind, display in self.phrases:
             if lemma not in words:
                 continue
@@ -176,6 +182,21 @@ class Lexicon:
                 return None
             return Cue(display, kind, (tok.i,))
         return None
+
+
+PARTICLES = frozenset({"comme", "dans"})
+
+
+def particle_of(t: Token, verb: Token) -> bool:
+    """Is `t` "comme"/"dans" governed by `verb` with no other verb on the way up?"""
+    if fold(t.text) not in PARTICLES:
+        return False
+    cur = t.head
+    while cur.i != verb.i:
+        if cur.pos_ in {"VERB", "AUX"} or cur.head.i == cur.i:
+            return False
+        cur = cur.head
+    return True
 
 
 PARTICIPLES = (
@@ -449,7 +470,9 @@ def inverted_subject(verb: Token, partners: Iterable[int] = ()) -> Token | None:
     best: Token | None = None
     for head in heads:
         for child in head.children:
-            if child.i <= verb.i or child.pos_ not in {"NOUN", "PROPN", "PRON"}:
+            # "a tonné Donald Trump": a first name the tagger could not place comes out as X
+            name = child.pos_ == "X" and child.text[:1].isupper()
+            if child.i <= verb.i or (child.pos_ not in {"NOUN", "PROPN", "PRON"} and not name):
                 continue
             if child.dep_ not in {
                 "nsubj",
@@ -462,7 +485,28 @@ def inverted_subject(verb: Token, partners: Iterable[int] = ()) -> Token | None:
                 continue
             if best is None or child.i < best.i:
                 best = child
+    if best is None:
+        best = subject_apposed_to_addressee(verb)
     return best
+
+
+def subject_apposed_to_addressee(verb: Token) -> Token | None:
+    """ "« ... », a demandé à Vladimir Poutine le secrétaire général de l'ONU": the parser makes
+    the inverted subject an apposition of the addressee before it. A definite noun phrase right
+    after the name (no comma between) is the subject; one after a comma is the addressee's own
+    apposition ("à Vladimir Poutine, le président russe, ...")."""
+    for child in verb.children:
+        if child.i <= verb.i or case_of(child) not in {"a", "au", "aux"}:
+            continue
+        for appos in child.children:
+            if appos.dep_ != "appos" or appos.pos_ != "NOUN":
+                continue
+            first = min(appos.subtree, key=lambda t: t.i)
+            before = appos.doc[first.i - 1]
+            definite = first.pos_ == "DET" and "Def" in first.morph.get("Definite", [])
+            if definite and before.text != ",":
+                return appos
+    return None
 
 
 def passive_agent(verb: Token, ctx: SentenceContext) -> Token | None:
@@ -600,9 +644,11 @@ def addressee_of(verb: Token, ctx: SentenceContext, partners: Iterable[int] = ()
 def source_of(verb: Token, lex: Lexicon, partners: Iterable[int] = ()) -> Token | None:
     """The channel on the cue verb or its partner ("a fait savoir ... dans un communiqué")."""
     doc = verb.doc
+    partners = set(partners)
     for head in [verb, *(doc[i] for i in partners if i != verb.i)]:
         for child in head.children:
-            if is_source_phrase(child, lex):
+            # "voit dans ce texte ...": a preposition that is part of the cue opens no channel
+            if is_source_phrase(child, lex) and not any(c.i in partners for c in child.children):
                 return child
     return None
 
@@ -639,7 +685,9 @@ def misattached_clauses(noun: Token) -> list[Token]:
 QUOTE_OPENERS = frozenset({"«", "“", '"'})
 
 
-def content_of(verb: Token, ctx: SentenceContext, exclude: set[int]) -> list[Token]:
+def content_of(
+    verb: Token, ctx: SentenceContext, exclude: set[int], cue_tokens: Iterable[int] = ()
+) -> list[Token]:
     """What the verb governs to its right, less the speaker, addressee, source and next predicate.
 
     Works around the parser hanging the que-clause on the addressee ("a fait savoir à X que ...":
@@ -671,7 +719,8 @@ def content_of(verb: Token, ctx: SentenceContext, exclude: set[int]) -> list[Tok
             continue
         if stop(child):
             continue
-        if is_source_phrase(child, lex):
+        in_cue = any(c.i in cue_tokens for c in child.children)  # "voit dans ce texte un ..."
+        if is_source_phrase(child, lex) and not in_cue:
             # "a indiqué dans un communiqué que ...": the que-clause often hangs on the noun
             out.extend(misattached_clauses(child))
             continue
@@ -767,22 +816,21 @@ def direct_quote_after(ctx: SentenceContext) -> None:
         speaker = inverted_pronoun(span[1], tok)
         if speaker is None:
             speaker = subject_of(tok, cue.tokens)
+            if speaker is not None and speaker.idx < span[0] and speaker.pos_ != "PRON":
+                # "X, pour qui Y est « ... », a annoncé des sanctions": the quote sits inside
+                # the subject's phrase; the verb is X's own claim (verb_cue), not an attribution,
+                # unless a subject follows the verb (the parser's subject before is its error)
+                speaker = inverted_subject(tok, cue.tokens)
+                if speaker is None or not ctx.animate(speaker):
+                    continue
         if speaker is None or span[0] < speaker.idx < span[1]:
             speaker = inverted_subject(tok, cue.tokens)
         if speaker is None:
             continue
-        ctx.add(
-            Candidate(
-                cue,
-                tok,
-                speaker,
-                quoted,
-                direct,
-                where,
-                source=None,
-                addressee=addressee_of(tok, ctx, cue.tokens),
-            )
-        )
+        addressee = addressee_of(tok, ctx, cue.tokens)
+        if addressee is not None and speaker.head.i == addressee.i:
+            addressee = None  # its phrase holds the speaker: no telling where the name ends
+        ctx.add(Candidate(cue, tok, speaker, quoted, direct, where, addressee=addressee))
         src = source_of(tok, ctx.lex, cue.tokens)
         if src is not None:
             ctx.candidates[-1].source = text_of(phrase_of(src, bare=True))
@@ -791,8 +839,10 @@ def direct_quote_after(ctx: SentenceContext) -> None:
 
 @rule("direct_quote_colon")
 def direct_quote_colon(ctx: SentenceContext) -> None:
-    """ "X a déclaré : « ... »" (and "X a déclaré à la presse : « ... »"): cue, colon, quote."""
-    for span in ctx.quotes:
+    """ "X a déclaré : « ... »" (and "X a déclaré à la presse : « ... »"): cue, colon, quote.
+    A quote opened after the colon and not closed in its paragraph (French typography closes a
+    quote of several paragraphs only at its end) runs to the end of the sentence."""
+    for span in [*ctx.quotes, *open_quotes_after_colon(ctx)]:
         if span in ctx.direct_quotes:
             continue
         before = [t for t in ctx.sent if t.idx < span[0] and not t.is_space]
@@ -807,6 +857,7 @@ def direct_quote_colon(ctx: SentenceContext) -> None:
                 verb = t
                 break
         if verb is None or cue is None:
+            headline_quote(span, before[:-1], ctx)
             continue
         speaker = subject_of(verb, cue.tokens)
         if speaker is None:
@@ -828,6 +879,43 @@ def direct_quote_colon(ctx: SentenceContext) -> None:
             cand.source = text_of(phrase_of(src, bare=True))
         ctx.add(cand)
         ctx.direct_quotes.append(span)
+
+
+HEADLINE_NAME = 6  # tokens a speaker's name may take before the colon of a headline
+
+
+def headline_quote(span: tuple[int, int], before: list[Token], ctx: SentenceContext) -> None:
+    """ "Zelensky : « Nous ne céderons rien »", "Le Kremlin : « ... »": a title or lead line that
+    is only a speaker's name, a colon and the quote (no verb: headlines drop it)."""
+    if not before or len(before) > HEADLINE_NAME or before[0].i != ctx.sent.start:
+        return
+    if any(t.pos_ in {"VERB", "AUX"} or t.is_punct for t in before):
+        return
+    heads = [t for t in before if t.head.i == t.i or not (before[0].i <= t.head.i <= before[-1].i)]
+    head = heads[0] if len(heads) == 1 else None
+    if head is None or not (ctx.known(head) and ctx.animate(head)):
+        return
+    quoted = trim_content(ctx.quote_tokens(span))
+    if len(quoted) < 2:
+        return
+    colon = before[-1].i + 1
+    ctx.add(Candidate(Cue(":", "statement", (colon,)), None, head, quoted, True, span))
+    ctx.direct_quotes.append(span)
+
+
+def open_quotes_after_colon(ctx: SentenceContext) -> list[tuple[int, int]]:
+    """Spans from an opening mark right after a colon to the sentence's end, for the marks that
+    pair with no closing one (`find_quotes` drops a quote left open at a paragraph break)."""
+    starts = {a for a, _ in ctx.quotes}
+    out: list[tuple[int, int]] = []
+    doc = ctx.sent.doc
+    for t in ctx.sent:
+        if t.text != ":" or t.i + 1 >= ctx.sent.end:
+            continue
+        mark = doc[t.i + 1]
+        if mark.text in QUOTE_OPENERS and mark.idx not in starts:
+            out.append((mark.idx, ctx.sent.end_char + 1))
+    return out
 
 
 PRONOUN_SUBJECTS = frozenset({"-il", "-elle", "-ils", "-elles"})
@@ -1165,6 +1253,8 @@ def verb_cue(ctx: SentenceContext) -> None:
             relative = any(c.lower_ == "qui" and c.dep_ in SUBJECT_DEPS for c in verb.children)
             if speaker is not None and relative and not ctx.animate(speaker):
                 speaker = None  # "des livraisons d'armes qui menacent ...": things do not speak
+            if speaker is None and is_present_participle(verb):
+                speaker = main_subject(verb, ctx)  # "X s'est montré ..., se disant ..."
         if speaker is not None and negated_without_object(verb):
             continue  # "le département d'Etat n'a pas commenté": nothing was said
         speaker_from_selon = speaker is None
@@ -1181,7 +1271,7 @@ def verb_cue(ctx: SentenceContext) -> None:
         content: list[Token] = []
         for head in content_heads:
             if head.pos_ in {"VERB", "AUX", "ADJ"}:
-                content.extend(content_of(head, ctx, exclude))
+                content.extend(content_of(head, ctx, exclude, cue.tokens))
         # the clause the parser hung on the addressee ("à X que ...", "à X de retirer ...")
         if addressee is not None:
             content.extend(misattached_clauses(addressee))
@@ -1292,11 +1382,32 @@ def according_to(ctx: SentenceContext) -> None:
         )
 
 
+FOR_WHOM = frozenset({"qui", "lequel", "laquelle", "lesquels", "lesquelles"})
+
+
+def opinion_relative(ctx: SentenceContext) -> None:
+    """ "Joe Biden, pour qui le président russe sera « un paria », a annoncé ...": the relative
+    clause opened by "pour qui" states the view of the noun it hangs on."""
+    for tok in ctx.sent:
+        if fold(tok.text) not in FOR_WHOM or case_of(tok) != "pour":
+            continue
+        clause = tok.head
+        if clause.dep_ != "acl:relcl" or clause.head.i >= tok.i or not ctx.known(clause.head):
+            continue
+        skip = {tok.i, *(c.i for c in tok.children)}
+        content = trim_content([t for t in clause.subtree if t.i not in skip and ctx.holds(t)])
+        if len(content) < 3:
+            continue
+        pour = next(c for c in tok.children if c.dep_ == "case")
+        ctx.add(Candidate(Cue("pour", "statement", (pour.i,)), None, clause.head, content, False))
+
+
 @rule("opinion_of")
 def opinion_of(ctx: SentenceContext) -> None:
     """ "Pour Moscou, ce sont les livraisons d'armes qui ...", "Pour l'UE, la décision est
     « cynique »": a sentence opened by "Pour" + an actor, then a comma, states that actor's view.
     The actor's phrase may carry a relative clause ("Pour Moscou, qui a salué ..., le ...")."""
+    opinion_relative(ctx)
     toks = [t for t in ctx.sent if not t.is_space]
     if len(toks) < 6 or fold(toks[0].text) != "pour":
         return

@@ -37,7 +37,7 @@ def test_reflexive_participle_of_a_saying_verb(extractor: ClaimExtractor) -> Non
         "Marco Rubio s'est montré optimiste, se disant convaincu de la volonté russe de négocier.",
         "participle",
     )
-    assert (c.speaker_country, c.cue, c.kind) == ("USA", "se dire", "statement")
+    assert (c.speaker_country, c.cue, c.kind) == ("USA", "se dire convaincu", "statement")
     assert c.content == "convaincu de la volonté russe de négocier"
 
 
