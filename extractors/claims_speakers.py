@@ -167,6 +167,10 @@ def _name_piece(tok: Token, nxt: Token, *, before: bool) -> bool:
     hyphen of a compound first name ("Frank-Walter", tokenised "Frank", "-", "Walter")?"""
     if tok.pos_ == "PROPN" and tok.text[:1].isupper():
         return True
+    if not before and tok.text[:1].isupper() and tok.text.isalpha() and nxt.pos_ == "PROPN":
+        # a surname the tagger missed right after a first name ("Emmanuel Macron" read as
+        # PROPN ADV): capitalised inside a sentence, it goes on the name
+        return not tok.is_sent_start and tok.pos_ in {"NOUN", "ADV", "ADJ", "VERB", "X"}
     glued = not (tok.whitespace_ if before else nxt.whitespace_)
     return tok.text == "-" and glued
 

@@ -134,6 +134,12 @@ class TestPersonBeforeInstitution:
         text = "L'armée ukrainienne a démenti, par la voix de son porte-parole, toute retraite."
         assert said(extractor, text, "toute retraite").speaker_country == "UKR"
 
+    def test_surname_mistagged_after_a_first_name(self, extractor: ClaimExtractor) -> None:
+        # the tagger reads "Macron" here as an adverb: the name is still whole
+        text = "Emmanuel Macron a demandé à Vladimir Poutine de suspendre les frappes."
+        claim = said(extractor, text, "suspendre les frappes")
+        assert (claim.speaker_actor, claim.speaker_country) == ("Emmanuel Macron", "FRA")
+
     def test_compound_first_name_kept_whole(self, extractor: ClaimExtractor) -> None:
         text = (
             "Le texte reste fragile, a estimé le ministre belge des Affaires étrangères,"
