@@ -495,11 +495,38 @@ class SpeakerResolver:
         rest = [
             w for w in words if w not in self.counterpart_nouns and w not in {"son", "sa", "leur"}
         ]
-        for role in self.counterpart_roles:
-            found = self.actors.resolve(" ".join(["le", role, *rest]), self.on)
-            if found is not None:
-                return found
-        return None
+        fallback: Mention | None = None
+        for role in self._roles_held(of):
+            phrases = [" ".join(["le", role, *rest])]
+            code = self.demonyms.get(fold_word(rest[0])) if len(rest) == 1 else None
+            if code is not None:
+                # "chef de la diplomatie" + "chinois": the role's own agreement ("chinoise")
+                phrases += [f"le {role} {form}" for form in self._forms(code)]
+            for phrase in phrases:
+                found = self.actors.resolve(phrase, self.on)
+                if found is not None and found.how == "role":
+                    if found.actor is not None and found.actor.kind == "person":
+                        return found
+                    fallback = fallback or found
+        return fallback
+
+    def _forms(self, code: str) -> list[str]:
+        return [form for form, c in self.demonyms.items() if c == code]
+
+    def _roles_held(self, who: Who) -> list[str]:
+        """The counterpart roles, the one `who` holds in their own country first: a foreign
+        minister's counterpart is a foreign minister, a president's a president."""
+        roles = list(self.counterpart_roles)
+        if who.actor is None or who.country is None:
+            return roles
+        for role in roles:
+            for form in self._forms(who.country):
+                found = self.actors.resolve(f"le {role} {form}", self.on)
+                if found is not None and found.actor is not None and found.actor.name == who.actor:
+                    # the same office under its other names next, the first (head of state) last
+                    rest = [r for r in roles[1:] if r != role]
+                    return [role, *rest] if role == roles[0] else [role, *rest, roles[0]]
+        return roles
 
     def resolve_token(
         self, head: Token, *, counterpart_of: Who | None = None, pronoun_ok: bool = True

@@ -177,3 +177,38 @@ class TestCountryOfUnlistedSpeakers:
         text = "Le porte-parole du Kremlin a jugé que ces sanctions ne changeraient rien."
         claim = said(extractor, text, "sanctions ne changeraient rien")
         assert (claim.speaker_actor, claim.speaker_country) == ("Dmitri Peskov", "RUS")
+
+
+class TestCounterparts:
+    @pytest.mark.parametrize(
+        ("text", "on", "addressee"),
+        [
+            # a foreign minister's counterpart is the other foreign minister, on the day
+            (
+                "Antony Blinken a exhorté son homologue chinois à ne pas armer Moscou.",
+                date(2023, 9, 1),
+                "Wang Yi",
+            ),
+            (
+                "Antony Blinken a exhorté son homologue chinois à ne pas armer Moscou.",
+                date(2023, 5, 1),
+                "Qin Gang",
+            ),
+            (
+                "Sergueï Lavrov a exhorté son homologue américain à rouvrir le dialogue.",
+                date(2023, 9, 1),
+                "Antony Blinken",
+            ),
+            # a president's, the other president
+            (
+                "Joe Biden a exhorté son homologue chinois à ne pas armer Moscou.",
+                date(2023, 9, 1),
+                "Xi Jinping",
+            ),
+        ],
+    )
+    def test_counterpart_holds_the_same_office(
+        self, extractor: ClaimExtractor, text: str, on: date, addressee: str
+    ) -> None:
+        [claim] = extractor.extract(text, published=on)
+        assert claim.addressee == addressee
