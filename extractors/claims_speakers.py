@@ -455,8 +455,14 @@ class SpeakerResolver:
         person = head.lower_ in self.person_nouns or (
             head.pos_ == "PROPN" and any(c.dep_ == "flat:name" for c in head.children)
         )
+        if mention is not None and person and head.pos_ != "PROPN":
+            mention = self._owner(full, mention)
         if mention is not None:
             actor = mention.actor
+            if actor is not None and actor.kind != "person" and person and head.pos_ != "PROPN":
+                # "le ministre des Affaires étrangères de la Pologne": a person of that country,
+                # not the country itself
+                return Who(shown, None, mention.country or actor.country, True, gender, plural)
             if actor is not None:
                 person = actor.kind == "person"
                 if person and head.lower_ not in self.person_nouns and head.pos_ != "PROPN":
@@ -467,6 +473,14 @@ class SpeakerResolver:
                 )
             return Who(shown, None, mention.country, person, gender, plural)
         return Who(shown, None, None, person, gender, plural)
+
+    def _owner(self, phrase: str, best: Mention) -> Mention:
+        """A role's country is the first actor its phrase names ("l'ambassadeur de France à
+        Washington" is French), unless a person is named or a role held in it."""
+        if best.how == "role" or (best.actor is not None and best.actor.kind == "person"):
+            return best
+        mentions = self.actors.find(phrase, self.on)
+        return mentions[0] if mentions else best
 
     def _counterpart_speaker(self, country: str | None) -> Who | None:
         """ "Son homologue russe a répondu": the last person of that country named or heard

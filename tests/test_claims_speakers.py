@@ -173,6 +173,14 @@ class TestCountryOfUnlistedSpeakers:
         text = "La ministre allemande des Affaires étrangères a estimé que la voie restait étroite."
         assert said(extractor, text, "voie restait étroite").speaker_country == "DEU"
 
+    def test_the_country_of_a_role_is_its_owner_not_a_place(
+        self, extractor: ClaimExtractor
+    ) -> None:
+        text = "L'ambassadeur de Pologne à Washington a affirmé que Varsovie resterait ferme."
+        claim = said(extractor, text, "Varsovie resterait ferme")
+        assert claim.speaker_country == "POL"
+        assert claim.speaker_actor is None and "ambassadeur" in (claim.speaker or "")
+
     def test_institution_in_the_title(self, extractor: ClaimExtractor) -> None:
         text = "Le porte-parole du Kremlin a jugé que ces sanctions ne changeraient rien."
         claim = said(extractor, text, "sanctions ne changeraient rien")
