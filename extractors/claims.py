@@ -28,6 +28,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 from diplowatch.errors import AnalysisBudgetError
+from diplowatch.extractors.claims_phrases import Who, apposed_name, name_run, role_after
 from diplowatch.extractors.claims_quotes import COMPONENT, quotes_of, sentences
 from diplowatch.extractors.claims_rules import (
     RULES,
@@ -37,13 +38,7 @@ from diplowatch.extractors.claims_rules import (
     fold,
     text_of,
 )
-from diplowatch.extractors.claims_speakers import (
-    SpeakerResolver,
-    Who,
-    apposed_name,
-    name_run,
-    role_after,
-)
+from diplowatch.extractors.claims_speakers import SpeakerResolver
 from diplowatch.extractors.records import Claim
 
 if TYPE_CHECKING:
