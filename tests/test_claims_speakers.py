@@ -134,6 +134,12 @@ class TestPersonBeforeInstitution:
         text = "L'armée ukrainienne a démenti, par la voix de son porte-parole, toute retraite."
         assert said(extractor, text, "toute retraite").speaker_country == "UKR"
 
+    def test_surname_mistagged_after_a_first_name(self, extractor: ClaimExtractor) -> None:
+        # the tagger reads "Macron" here as an adverb: the name is still whole
+        text = "Emmanuel Macron a demandé à Vladimir Poutine de suspendre les frappes."
+        claim = said(extractor, text, "suspendre les frappes")
+        assert (claim.speaker_actor, claim.speaker_country) == ("Emmanuel Macron", "FRA")
+
     def test_compound_first_name_kept_whole(self, extractor: ClaimExtractor) -> None:
         text = (
             "Le texte reste fragile, a estimé le ministre belge des Affaires étrangères,"
@@ -167,7 +173,50 @@ class TestCountryOfUnlistedSpeakers:
         text = "La ministre allemande des Affaires étrangères a estimé que la voie restait étroite."
         assert said(extractor, text, "voie restait étroite").speaker_country == "DEU"
 
+    def test_the_country_of_a_role_is_its_owner_not_a_place(
+        self, extractor: ClaimExtractor
+    ) -> None:
+        text = "L'ambassadeur de Pologne à Washington a affirmé que Varsovie resterait ferme."
+        claim = said(extractor, text, "Varsovie resterait ferme")
+        assert claim.speaker_country == "POL"
+        assert claim.speaker_actor is None and "ambassadeur" in (claim.speaker or "")
+
     def test_institution_in_the_title(self, extractor: ClaimExtractor) -> None:
         text = "Le porte-parole du Kremlin a jugé que ces sanctions ne changeraient rien."
         claim = said(extractor, text, "sanctions ne changeraient rien")
         assert (claim.speaker_actor, claim.speaker_country) == ("Dmitri Peskov", "RUS")
+
+
+class TestCounterparts:
+    @pytest.mark.parametrize(
+        ("text", "on", "addressee"),
+        [
+            # a foreign minister's counterpart is the other foreign minister, on the day
+            (
+                "Antony Blinken a exhorté son homologue chinois à ne pas armer Moscou.",
+                date(2023, 9, 1),
+                "Wang Yi",
+            ),
+            (
+                "Antony Blinken a exhorté son homologue chinois à ne pas armer Moscou.",
+                date(2023, 5, 1),
+                "Qin Gang",
+            ),
+            (
+                "Sergueï Lavrov a exhorté son homologue américain à rouvrir le dialogue.",
+                date(2023, 9, 1),
+                "Antony Blinken",
+            ),
+            # a president's, the other president
+            (
+                "Joe Biden a exhorté son homologue chinois à ne pas armer Moscou.",
+                date(2023, 9, 1),
+                "Xi Jinping",
+            ),
+        ],
+    )
+    def test_counterpart_holds_the_same_office(
+        self, extractor: ClaimExtractor, text: str, on: date, addressee: str
+    ) -> None:
+        [claim] = extractor.extract(text, published=on)
+        assert claim.addressee == addressee

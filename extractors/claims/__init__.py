@@ -12,7 +12,8 @@ The package, by construction:
 - `tokens`, `syntax`: noun phrases and clause syntax (subjects, addressees, complements);
 - `repairs`: workarounds for known parser mistakes, each named for its mistake;
 - `rules/`: one module per rule family (quotes, incises, verbs, participles, according);
-- `speakers`: who a speaker phrase names, on the article's date;
+- `phrases`: speaker phrases and whole names in the parse; `speakers`: who they name, on the
+  article's date;
 - `extractor`: the `ClaimExtractor` that runs them and fills the `analyze` contract.
 """
 

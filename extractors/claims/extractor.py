@@ -30,16 +30,11 @@ from spacy.tokens import Doc, Token
 from diplowatch.errors import AnalysisBudgetError
 from diplowatch.extractors.claims.context import Candidate, SentenceContext, drop_nested
 from diplowatch.extractors.claims.lexicon import Lexicon, fold, term_in
+from diplowatch.extractors.claims.phrases import Who, apposed_name, name_run, role_after
 from diplowatch.extractors.claims.quotes import COMPONENT, quotes_of, sentences
 from diplowatch.extractors.claims.repairs import voice_of
 from diplowatch.extractors.claims.rules import RULES
-from diplowatch.extractors.claims.speakers import (
-    SpeakerResolver,
-    Who,
-    apposed_name,
-    name_run,
-    role_after,
-)
+from diplowatch.extractors.claims.speakers import SpeakerResolver
 from diplowatch.extractors.claims.tokens import core_branch, text_of
 from diplowatch.extractors.records import Claim
 
@@ -349,13 +344,16 @@ def inverted_speaker(tok: Token, ctx: SentenceContext) -> bool:
     verb = tok.head
     if tok.dep_ not in {"obj", "nsubj", "nsubj:pass"} or tok.pos_ not in {"NOUN", "PROPN"}:
         return False
-    if not (verb.i < tok.i <= verb.i + 4) or ctx.lex.cue_at(verb) is None:
+    if not (verb.i < tok.i <= verb.i + 4):
         return False
     first = min([verb.i, *(c.i for c in verb.children if c.dep_.startswith("aux"))])
     if first == 0 or verb.doc[first - 1].text not in {",", "»", '"', "”"}:
         return False
     between = verb.doc[verb.i + 1 : tok.i]
-    return all(
-        t.pos_ in {"ADV", "NUM"} or t.dep_ in {"det", "advmod", "obl:mod", "nummod", "punct"}
-        for t in between
-    )
+    return (
+        all(
+            t.pos_ in {"ADV", "NUM"} or t.dep_ in {"det", "advmod", "obl:mod", "nummod", "punct"}
+            for t in between
+        )
+        and ctx.lex.cue_at(verb) is not None
+    )  # last: the lexicon look-up is the dear part
