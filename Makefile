@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo run test lint typecheck-tree bench fit-flag hostile clean
+.PHONY: demo run test lint typecheck-tree bench eval fit-flag hostile clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -50,6 +50,11 @@ hostile: $(STAMP)
 	mkdir -p build
 	HOSTILE_TABLE=build/hostile.md $(BIN)/pytest tests/hostile -p no:cacheprovider -q
 	@cat build/hostile.md
+
+# Claims against the real-article dev set (../shared/eval/real-dev): score.py's figures, precision
+# per rule family, misses by class (scripts/eval_claims.py --help for other sets, --markdown).
+eval: $(STAMP)
+	$(BIN)/python scripts/eval_claims.py $(EVAL_ARGS)
 
 clean:
 	rm -rf $(VENV) build data/demo.duckdb data/demo.read.duckdb data/demo.lock

@@ -10,6 +10,7 @@
     ├── BackfillError               a past date whose sources could not all be read
     ├── RunError                    a run that could not do its work (no feed answered at all)
     │   └── EngineError             the analysis engine failed (worker processes, Dask cluster)
+    ├── AnalysisBudgetError         one article's analysis went over its time budget
     ├── FetchError                  an HTTP fetch failed for good (after its retries)
     │   ├── BlockedURLError         not http/https, no host, a bad port, too long, not a URL
     │   │   └── InternalAddressError    the host is or resolves to a non-public address
@@ -123,3 +124,8 @@ class NewerDatabaseError(StorageError):
 
 class RunLockedError(StorageError):
     """Another run (flow) writes the same database file; this one waited and gave up."""
+
+
+class AnalysisBudgetError(DiplowatchError):
+    """One article's claim analysis went over `analysis.time_budget_seconds`: that article fails
+    with this reason, the batch goes on."""

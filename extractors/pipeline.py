@@ -4,6 +4,11 @@
 and the claim extractor with its spaCy pipeline), built once per process and handed in.
 The flag is cheap and runs on every article; the spaCy parse runs only on flagged ones, in
 batches through `nlp.pipe`.
+
+The work one article can cost is bounded by `[analysis]` of settings.toml (handed in as
+`limits`): the text analysed for claims is cut at `max_text_chars`, at most `max_claims` are
+kept (either cut marks the article `truncated`), and an article whose claim rules run past
+`time_budget_seconds` fails with that reason while the rest of its batch goes on.
 """
 
 from __future__ import annotations
@@ -14,8 +19,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from time import thread_time
-from typing import Any
+from typing import Any, Protocol
 
+from diplowatch.errors import AnalysisBudgetError
 from diplowatch.extractors.actors import ActorIndex
 from diplowatch.extractors.article import extract_article
 from diplowatch.extractors.claims import EXTRACTOR_VERSION, ClaimExtractor
@@ -32,6 +38,39 @@ class FetchedPage:
     fetched_at: datetime
     http_status: int
     content_type: str | None = None  # its charset, when given, decides the decoding
+
+
+class AnalysisLimits(Protocol):
+    """The caps of one article's analysis: `[analysis]` of settings.toml (AnalysisSettings)."""
+
+    @property
+    def max_text_chars(self) -> int: ...
+    @property
+    def max_claims(self) -> int: ...
+    @property
+    def time_budget_seconds(self) -> float: ...
+
+
+@dataclass(slots=True)
+class Analysis:
+    """The claims of one text, whether a cap cut it, and the error that failed it, if any."""
+
+    claims: list[Claim]
+    truncated: bool = False
+    error: str | None = None
+
+
+def cut_text(text: str, limit: int) -> tuple[str, bool]:
+    """`text` up to `limit` characters, ended at the last paragraph (or else sentence) end in its
+    second half so that no sentence is analysed half; True when something was cut."""
+    if len(text) <= limit:
+        return text, False
+    head = text[:limit]
+    end = head.rfind("\n")
+    if end < limit // 2:
+        end = max(head.rfind(mark) for mark in (". ", "! ", "? ", "» ", '" '))
+        end = end + 1 if end >= limit // 2 else limit
+    return head[:end].rstrip(), True
 
 
 def analysis_version(actors: dict[str, Any], lexicon: dict[str, Any], flag: dict[str, Any]) -> str:
@@ -57,10 +96,12 @@ class Analyzer:
         actors: ActorIndex,
         flag_settings: dict[str, Any],
         claims: ClaimExtractor | Callable[[], ClaimExtractor] | None,
+        limits: AnalysisLimits | None = None,
     ) -> None:
         self.actors = actors
         self.flag_settings = flag_settings
         self._claims = claims
+        self.limits = limits  # None: no cap (tests and tools that bound their own input)
         # CPU seconds of this thread per stage since the last `take_seconds()`: what a
         # benchmark reports. CPU, not wall: on a busy machine a worker's wall time counts the
         # other processes' turns on the core as its own cleaning.
@@ -82,9 +123,38 @@ class Analyzer:
     def claims_for(
         self, texts: Sequence[tuple[str, date | None]], batch_size: int = 16
     ) -> list[list[Claim]]:
+        """The claims of each text, caps applied; an article over its budget raises."""
+        out = []
+        for analysis in self.analyse(texts, batch_size):
+            if analysis.error is not None:
+                raise AnalysisBudgetError(analysis.error)
+            out.append(analysis.claims)
+        return out
+
+    def analyse(
+        self, texts: Sequence[tuple[str, date | None]], batch_size: int = 16
+    ) -> list[Analysis]:
+        """The claims of each (text, published), in order, within the caps of `limits`."""
         if self._claims is None or not texts:
-            return [[] for _ in texts]
-        return list(self.claims_extractor().extract_many(texts, batch_size=batch_size))
+            return [Analysis([]) for _ in texts]
+        limits = self.limits
+        cut = [
+            cut_text(text, limits.max_text_chars) if limits else (text, False) for text, _ in texts
+        ]
+        outcomes = self.claims_extractor().extract_each(
+            [(text, when) for (text, _), (_, when) in zip(cut, texts, strict=True)],
+            batch_size=batch_size,
+            budget=limits.time_budget_seconds if limits else None,
+        )
+        out: list[Analysis] = []
+        for (_, was_cut), outcome in zip(cut, outcomes, strict=True):
+            if isinstance(outcome, AnalysisBudgetError):
+                out.append(Analysis([], was_cut, str(outcome)))
+                continue
+            over = limits is not None and len(outcome) > limits.max_claims
+            kept = outcome[: limits.max_claims] if limits is not None else outcome
+            out.append(Analysis(kept, was_cut or over))
+        return out
 
     def claims_extractor(self) -> ClaimExtractor:
         """The claim extractor, built by its factory the first time it is needed."""
@@ -132,21 +202,23 @@ class Analyzer:
         started = thread_time()
         texts = [(text, published) for _, text, published in candidates]
         try:
-            found = self.claims_for(texts)
+            found = self.analyse(texts)
         except Exception:  # find the story at fault, keep the others' claims
-            found = [self._claims_or_error(out[i], text, when) for i, text, when in candidates]
-        for (i, _, _), claims in zip(candidates, found, strict=True):
-            out[i].claims = claims
+            found = [self._analysis_or_error(text, when) for _, text, when in candidates]
+        for (i, _, _), analysis in zip(candidates, found, strict=True):
+            out[i].claims = analysis.claims
+            out[i].truncated = analysis.truncated
+            if analysis.error is not None:  # recorded in articles.error, the run goes on
+                out[i].error = f"{out[i].item.url}: {analysis.error}"
         self.seconds["claims"] += thread_time() - started
         return out
 
-    def _claims_or_error(self, done: ProcessedArticle, text: str, when: date | None) -> list[Claim]:
-        """One story's claims alone; a failure is written on the article, not raised."""
+    def _analysis_or_error(self, text: str, when: date | None) -> Analysis:
+        """One story's analysis alone; an exception becomes its error, not the batch's."""
         try:
-            return self.claims_for([(text, when)])[0]
-        except Exception as exc:  # recorded in articles.error, the run goes on
-            done.error = f"{done.item.url}: claim extraction failed ({type(exc).__name__}: {exc})"
-            return []
+            return self.analyse([(text, when)])[0]
+        except Exception as exc:  # the story at fault fails alone
+            return Analysis([], error=f"claim extraction failed ({type(exc).__name__}: {exc})")
 
     def analyze_documents(
         self, docs: Iterable[dict[str, Any]], batch_size: int = 16
@@ -168,28 +240,24 @@ class Analyzer:
     def _analyze_batch(
         self, batch: list[tuple[str, Article, date | None]]
     ) -> Iterator[dict[str, Any]]:
-        errors: dict[str, str] = {}
+        texts = [(a.text, published) for _, a, published in batch]
         try:
-            claims = self.claims_for([(a.text, published) for _, a, published in batch])
+            analyses = self.analyse(texts)
         except Exception:  # one document at fault: the others keep their claims
-            claims = []
-            for doc_id, article, published in batch:
-                try:
-                    claims.append(self.claims_for([(article.text, published)])[0])
-                except Exception as exc:  # reported in its output line, the batch goes on
-                    errors[doc_id] = f"claim extraction failed ({type(exc).__name__}: {exc})"
-                    claims.append([])
-        for (doc_id, article, published), found in zip(batch, claims, strict=True):
+            analyses = [self._analysis_or_error(text, when) for text, when in texts]
+        for (doc_id, article, published), analysis in zip(batch, analyses, strict=True):
             flag = self.flag(article, published) if article.text.strip() else Flag(False, 0.0, [])
             result: dict[str, Any] = {
                 "id": doc_id,
                 "relevant": flag.relevant,
                 "score": round(flag.score, 4),
                 "reasons": flag.reasons,
-                "claims": [claim.to_dict() for claim in found],
+                "claims": [claim.to_dict() for claim in analysis.claims],
             }
-            if doc_id in errors:
-                result["error"] = errors[doc_id]
+            if analysis.truncated:
+                result["truncated"] = True
+            if analysis.error is not None:  # reported in its output line, the batch goes on
+                result["error"] = analysis.error
             yield result
 
 

@@ -65,6 +65,7 @@ class Claim:
     sentence: str
     start: int  # character offsets of `sentence` in the article text
     end: int
+    rule: str = ""  # the rule family that found it (extractors/claims/rules/)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,3 +87,4 @@ class ProcessedArticle:
     flag: Flag | None = None
     claims: list[Claim] = field(default_factory=list)
     error: str | None = None
+    truncated: bool = False  # text or claims cut by a cap of [analysis] (settings.toml)

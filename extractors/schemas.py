@@ -30,10 +30,11 @@ RuleName = Literal[
     "nested_attribution",
     "incise",
     "verb_cue",
+    "participle",
     "according_to",
     "opinion_of",
 ]
-# the claim patterns in the order they run (extractors/claims_rules.py RULES)
+# the claim patterns in the order they run (extractors/claims/rules/, registered in RULES)
 RULE_ORDER: tuple[str, ...] = typing.get_args(RuleName)
 Phrases = list[Annotated[str, Field(min_length=1)]]
 Weight = Annotated[float, Field(ge=0)]
@@ -172,6 +173,7 @@ class ClaimsTable(BaseModel):
 
     rules: list[RuleName]
     quote_only: Phrases
+    adverbials: Phrases
     kinds: dict[str, KindTable]
     context: list[ContextRule]
     requires: dict[str, Phrases]

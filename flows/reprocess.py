@@ -125,6 +125,7 @@ def write_analyses(con: Any, batch: Sequence[ProcessedArticle], version: str) ->
             flag=done.flag,
             claims=done.claims,
             extractor_version=version,
+            truncated=done.truncated,
         )
     after = _analysis_of(con, urls)
     for url, (flag, claims) in before.items():

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 __all__ = [
+    "AnalysisSettings",
     "BackfillSettings",
     "CopiesSettings",
     "EngineSettings",
@@ -208,6 +209,26 @@ class EngineSettings(BaseModel):
     )
 
 
+class AnalysisSettings(BaseModel):
+    """Bounds on the work one article can cost (issue 13): a page of any size costs at most this."""
+
+    model_config = SECTION
+
+    max_text_chars: int = Field(
+        ge=1000,
+        description="Characters of an article's text analysed for claims; past it the text is cut"
+        " at a paragraph or sentence end and the article marked truncated.",
+    )
+    max_claims: int = Field(
+        ge=1, description="Claims kept per article; past it the article is marked truncated."
+    )
+    time_budget_seconds: float = Field(
+        gt=0,
+        description="Seconds one article's claim analysis may take; over it the article fails"
+        " with that reason and the batch goes on.",
+    )
+
+
 class Settings(BaseModel):
     """The merged `settings.toml`: one frozen model per section."""
 
@@ -221,6 +242,7 @@ class Settings(BaseModel):
     events: EventsSettings
     storage: StorageSettings
     engine: EngineSettings
+    analysis: AnalysisSettings
 
 
 def _type_name(annotation: Any) -> str:

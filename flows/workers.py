@@ -35,6 +35,7 @@ from diplowatch.extractors.claims import ClaimExtractor, load_nlp
 from diplowatch.extractors.pipeline import Analyzer, FetchedPage, analysis_version
 from diplowatch.extractors.records import ProcessedArticle
 from diplowatch.flows.config import Config
+from diplowatch.flows.settings import AnalysisSettings
 
 #: Pages per call to a worker. Small enough that every worker stays busy to the end of a batch
 #: (a chunk of long flagged stories takes several times a plain one), large enough that the
@@ -59,10 +60,11 @@ class AnalysisSpec:
     lexicon: dict[str, Any] = field(repr=False)
     flag: dict[str, Any] = field(repr=False)
     version: str
+    limits: AnalysisSettings | None = field(default=None, repr=False)  # [analysis]
 
     @classmethod
     def of(cls, cfg: Config) -> AnalysisSpec:
-        return cls(cfg.actors, cfg.lexicon, cfg.flag, version_of(cfg))
+        return cls(cfg.actors, cfg.lexicon, cfg.flag, version_of(cfg), cfg.settings.analysis)
 
 
 def version_of(cfg: Config) -> str:
@@ -72,9 +74,12 @@ def version_of(cfg: Config) -> str:
 def build_analyzer(cfg: Config | AnalysisSpec, *, lazy: bool = False) -> Analyzer:
     """An Analyzer for this process; `lazy` defers the spaCy model to the first flagged story."""
     actors = ActorIndex.from_config(cfg.actors)
+    limits = cfg.limits if isinstance(cfg, AnalysisSpec) else cfg.settings.analysis
     if lazy:
-        return Analyzer(actors, cfg.flag, lambda: ClaimExtractor(shared_nlp(), actors, cfg.lexicon))
-    return Analyzer(actors, cfg.flag, ClaimExtractor(shared_nlp(), actors, cfg.lexicon))
+        return Analyzer(
+            actors, cfg.flag, lambda: ClaimExtractor(shared_nlp(), actors, cfg.lexicon), limits
+        )
+    return Analyzer(actors, cfg.flag, ClaimExtractor(shared_nlp(), actors, cfg.lexicon), limits)
 
 
 #: This process's analyzers, one per configuration version (a worker serves one run after

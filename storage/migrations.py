@@ -158,6 +158,20 @@ def _run_seconds(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE runs ADD COLUMN seconds TEXT")
 
 
+@MIGRATIONS("0004_claim_rule")
+def _claim_rule(con: duckdb.DuckDBPyConnection) -> None:
+    # The rule family that produced each claim ("quote_cue", "reported_que", ...): how precise
+    # each rule is can be measured on stored claims. NULL for claims stored before it existed.
+    con.execute("ALTER TABLE claims ADD COLUMN rule TEXT")
+
+
+@MIGRATIONS("0005_article_truncated")
+def _article_truncated(con: duckdb.DuckDBPyConnection) -> None:
+    # An article whose text or claims were cut by a cap of [analysis]: its claims are those of
+    # the part analysed. NULL for articles stored before.
+    con.execute("ALTER TABLE articles ADD COLUMN truncated BOOLEAN")
+
+
 @MIGRATIONS("0006_copy_group")
 def _copy_group(con: duckdb.DuckDBPyConnection) -> None:
     # Wire copies: the URL of the earliest copy of the dispatch an article reprints (its own URL

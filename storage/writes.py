@@ -115,12 +115,14 @@ def _article_row(
         attempts,
         run_id,
         run_date,
+        pa.truncated,
     ]
 
 
 _INSERT_ARTICLE = """
     INSERT INTO articles (url, outlet, feed_id, link, title, author, published, fetched, language,
-                          text, raw_html, status, http_status, error, attempts, run_id, run_date)
+                          text, raw_html, status, http_status, error, attempts, run_id, run_date,
+                          truncated)
 """
 
 _INSERT_FLAG = """
@@ -129,7 +131,7 @@ _INSERT_FLAG = """
 
 _INSERT_CLAIM = """
     INSERT INTO claims (url, idx, speaker, speaker_actor, speaker_country, kind, cue, addressee,
-                        source, content, direct, sentence, start, "end", extractor_version)
+                        source, content, direct, sentence, start, "end", extractor_version, rule)
 """
 
 #: Rows per multi-row INSERT: bounds the parameter count (rows x columns) of one statement.
@@ -174,6 +176,7 @@ def _claim_rows(url: str, claims: Sequence[Claim], extractor_version: str) -> li
             c.start,
             c.end,
             extractor_version,
+            c.rule or None,  # the rule family that found it (issue 10)
         ]
         for idx, c in enumerate(claims)
     ]
@@ -263,6 +266,7 @@ def replace_analysis(
     flag: Flag | None,
     claims: list[Claim],
     extractor_version: str,
+    truncated: bool = False,
 ) -> None:
     """Reprocess one stored page: new cleaned fields, flag and claims, all or nothing.
 
@@ -285,7 +289,8 @@ def replace_analysis(
                     language = ?,
                     author = ?,
                     published = coalesce(?, published),
-                    status = ?
+                    status = ?,
+                    truncated = ?
                 WHERE url = ?
                 """,
                 [
@@ -295,6 +300,7 @@ def replace_analysis(
                     article.author,
                     article.published,
                     "extracted" if article.text.strip() else "empty",
+                    truncated,
                     url,
                 ],
             )

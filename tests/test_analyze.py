@@ -20,14 +20,16 @@ pytestmark = pytest.mark.slow
 CONTRACT_KEYS = {"id", "relevant", "score", "reasons", "claims"}
 CLAIM_KEYS = {
     "speaker", "speaker_actor", "speaker_country", "kind", "cue", "addressee", "source",
-    "content", "direct", "sentence", "start", "end",
+    "content", "direct", "sentence", "start", "end", "rule",
 }  # fmt: skip
 
 
-def run_analyze(tmp_path: Path, docs: list[dict[str, str]]) -> list[dict[str, Any]]:
+def run_analyze(
+    tmp_path: Path, docs: list[dict[str, str]], options: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
     src, out = tmp_path / "docs.jsonl", tmp_path / "preds.jsonl"
     src.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), "utf-8")
-    assert main(["analyze", "--input", str(src), "--output", str(out)]) == 0
+    assert main(["analyze", *options, "--input", str(src), "--output", str(out)]) == 0
     return [json.loads(line) for line in out.read_text("utf-8").splitlines()]
 
 
@@ -114,7 +116,12 @@ def test_one_document_too_long_for_spacy_loses_nothing_else(
 ) -> None:
     ok = "Le chef de la diplomatie russe a averti mardi les Etats-Unis contre toute escalade."
     huge = " ".join([ok] * 15_000)  # over spaCy's million characters
-    preds = run_analyze(tmp_path, [{"id": "ok", "text": ok}, {"id": "huge", "text": huge}])
+    # the shipped text cap would cut it first: a user's cap above spaCy's limit
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "settings.toml").write_text("[analysis]\nmax_text_chars = 2_000_000\n")
+    options = ("--config", str(tmp_path / "conf"))
+    docs = [{"id": "ok", "text": ok}, {"id": "huge", "text": huge}]
+    preds = run_analyze(tmp_path, docs, options)
     assert [p["id"] for p in preds] == ["ok", "huge"]
     assert preds[0]["claims"] and "error" not in preds[0]
     assert preds[1]["claims"] == [] and "claim extraction failed" in preds[1]["error"]

@@ -12,8 +12,9 @@ import pytest
 
 from diplowatch.extractors.actors import ActorIndex
 from diplowatch.extractors.claims import EXTRACTOR_VERSION, ClaimExtractor, load_nlp
-from diplowatch.extractors.claims_quotes import find_quotes
+from diplowatch.extractors.claims.quotes import find_quotes
 from diplowatch.extractors.records import Claim
+from diplowatch.extractors.schemas import RULE_ORDER
 from diplowatch.flows.config import load_config
 
 pytestmark = pytest.mark.slow
@@ -341,3 +342,13 @@ class TestBatches:
         assert len(out) == 3 and out[1] == []
         assert out[0][0].speaker == "Joe Biden"
         assert out[2] == [] or out[2][0].speaker == "Donald Trump"
+
+
+def test_each_claim_names_the_rule_that_found_it(extractor: ClaimExtractor) -> None:
+    text = (
+        "« Nous ne céderons rien », a déclaré Sergueï Lavrov. "
+        "Antony Blinken a demandé à Moscou de retirer ses troupes."
+    )
+    found = claims(extractor, text)
+    assert [c.rule for c in found] == ["direct_quote_after", "verb_cue"]
+    assert all(c.to_dict()["rule"] in RULE_ORDER for c in found)

@@ -31,7 +31,7 @@ FIELDS: tuple[str, ...] = (
     "cue",
     "addressee",
 )
-FIELDS += ("source", "content", "direct", "start", "end")
+FIELDS += ("source", "content", "direct", "start", "end", "rule")
 
 
 @pytest.fixture(scope="module")

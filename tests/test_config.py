@@ -97,7 +97,7 @@ def test_unknown_section_names_the_user_file_and_the_known_ones(tmp_path: Path) 
     path = write(tmp_path, "settings.toml", "[pipline]\nworkers = 1\n")
     assert error_of(tmp_path) == (
         f"{path}: [pipline]: unknown section"
-        " (known: backfill, copies, engine, events, fetch, pipeline, schedule, storage)"
+        " (known: analysis, backfill, copies, engine, events, fetch, pipeline, schedule, storage)"
     )
 
 

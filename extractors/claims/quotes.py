@@ -9,8 +9,14 @@ break in trafilatura's output is always a sentence break).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+
+if TYPE_CHECKING:
+    from thinc.types import Ints2d
 
 # opening mark -> closing marks that end it
 PAIRS: dict[str, str] = {"«": "»", "“": "”", "„": "“”", "‹": "›"}
@@ -20,6 +26,8 @@ MAX_QUOTE = 2000  # characters; a longer "quote" is an unbalanced mark, not spee
 USER_KEY = "diplowatch_quotes"
 JOIN_KEY = "diplowatch_joined"  # token indices that must not start a sentence
 COMPONENT = "diplowatch_quote_sentences"
+# SENT_START values in `Doc.to_array`'s unsigned 64 bits: 1 starts a sentence, -1 (wrapped) not
+IS_START, NOT_START = 1, 2**64 - 1
 
 
 def find_quotes(text: str) -> list[tuple[int, int]]:
@@ -81,6 +89,9 @@ def quote_sentences(doc: Doc) -> Doc:
     spans = find_quotes(doc.text)
     doc.user_data[USER_KEY] = spans
     joined: list[int] = []
+    # Written in one `from_array` at the end: the `Token.is_sent_start` setter scans the whole
+    # doc for a parse at every call, which made this component quadratic (issue 13).
+    starts = doc.to_array([SENT_START])  # one unsigned 64-bit value per token
     k = 0
     for token in doc:
         if token.i == 0:
@@ -91,12 +102,12 @@ def quote_sentences(doc: Doc) -> Doc:
         inside = k < len(spans) and spans[k][0] < start < spans[k][1]
         prev = doc[token.i - 1]
         if "\n" in prev.text or "\n" in prev.whitespace_:
-            token.is_sent_start = True
+            starts[token.i] = IS_START
         elif k < len(spans) and spans[k][0] == start and prev.text in {".", "!", "?", "…"}:
             # "... en Afrique. « Notre pays ... »": a quote after a full stop starts a sentence
-            token.is_sent_start = True
+            starts[token.i] = IS_START
         elif inside or token.is_space:
-            token.is_sent_start = False
+            starts[token.i] = NOT_START
             joined.append(token.i)
         elif (
             k > 0
@@ -104,8 +115,10 @@ def quote_sentences(doc: Doc) -> Doc:
             and (token.text in {",", ";", ")"} or token.text[:1].islower())
         ):
             # "« ... », a averti X": the cue after a closing quote stays in its sentence
-            token.is_sent_start = False
+            starts[token.i] = NOT_START
             joined.append(token.i)
+    # spaCy's stub types `to_array` as floats and `from_array` as thinc's Ints2d: it is ints
+    doc.from_array([SENT_START], cast("Ints2d", starts))
     doc.user_data[JOIN_KEY] = joined
     return doc
 

@@ -9,11 +9,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from spacy.tokens import Token
+
+from diplowatch.extractors.claims.phrases import (
+    Who,
+    apposed_name,
+    full_name,
+    gender_of,
+    is_name,
+    name_run,
+    phrase_tokens,
+    role_after,
+    role_before,
+    text_of,
+)
 
 if TYPE_CHECKING:
     from diplowatch.extractors.actors import ActorIndex, Mention
@@ -80,149 +92,6 @@ def demonym_table(conf: dict[str, Any]) -> dict[str, str]:
     return table
 
 
-TRIM_DEPS = frozenset({"acl", "acl:relcl", "punct", "cc", "parataxis", "dep", "appos", "conj"})
-CORE_DEPS = frozenset(
-    {"det", "amod", "flat:name", "flat", "compound", "nmod", "case", "fixed", "nummod"}
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Who:
-    """A speaker or addressee as the claim reports it."""
-
-    name: str  # the resolved name, or the phrase when nothing resolved
-    actor: str | None  # canonical name from actors.toml
-    country: str | None
-    person: bool
-    gender: str | None  # "Masc" / "Fem" when the text tells
-    plural: bool = False
-    role: str | None = None  # the role noun a name was given with ("porte-parole")
-
-
-def clean_phrase(text: str) -> str:
-    """Collapse spaces and drop the punctuation and quote marks a span drags along."""
-    text = re.sub(r"\s+", " ", text).strip(' ,;:.«»"“”()-')
-    return text.strip()
-
-
-def phrase_tokens(head: Token, *, keep_appos: bool) -> list[Token]:
-    """The noun phrase of `head`: its subtree less relative clauses, coordination and punctuation.
-
-    Why not the bare subtree: "Poutine, qui a répondu ..." must not make the relative clause part
-    of the speaker's name. Appositions ("X, porte-parole du Kremlin") help resolve a country, so
-    they are kept for resolution and dropped from the displayed name.
-    """
-    deps = TRIM_DEPS - ({"appos"} if keep_appos else set())
-    out: list[Token] = [head]
-    stack = [c for c in head.children]
-    while stack:
-        tok = stack.pop()
-        if tok.dep_ in deps and tok.head.i == head.i:
-            continue
-        if tok.dep_ in {"acl", "acl:relcl", "parataxis"}:
-            continue
-        out.append(tok)
-        stack.extend(tok.children)
-    out.sort(key=lambda t: t.i)
-    # keep the contiguous run around the head: a parse error must not glue far tokens on
-    lo = hi = next(k for k, t in enumerate(out) if t.i == head.i)
-    while lo > 0 and _adjacent(out[lo - 1], out[lo]):
-        lo -= 1
-    while hi < len(out) - 1 and _adjacent(out[hi], out[hi + 1]):
-        hi += 1
-    run = out[lo : hi + 1]
-    while run and (run[0].is_punct or (run[0].dep_ == "case" and run[0].i != head.i)):
-        run = run[1:]
-    while run and run[-1].is_punct:
-        run = run[:-1]
-    return run or [head]
-
-
-def _adjacent(a: Token, b: Token) -> bool:
-    """Next to each other, or only punctuation between ("le ministre polonais, Donald Tusk")."""
-    if b.i == a.i + 1:
-        return True
-    doc = a.doc
-    return all(doc[k].is_punct for k in range(a.i + 1, b.i))
-
-
-def name_run(tok: Token) -> list[Token]:
-    """The run of proper-noun tokens around `tok`: "Vladimir Poutine" even when the parser hung
-    "Poutine" on the verb as a second subject."""
-    doc = tok.doc
-    lo = hi = tok.i
-    while lo > 0 and doc[lo - 1].pos_ == "PROPN" and doc[lo - 1].text[:1].isupper():
-        lo -= 1
-    while hi + 1 < len(doc) and doc[hi + 1].pos_ == "PROPN" and doc[hi + 1].text[:1].isupper():
-        hi += 1
-    return list(doc[lo : hi + 1])
-
-
-def full_name(tok: Token) -> list[Token]:
-    """A name with its lower-case particles: "Ursula von der Leyen", "Jean-Yves Le Drian"."""
-    doc = tok.doc
-    run = name_run(tok)
-    ids = {t.i for t in run}
-    for t in tok.subtree:
-        if t.dep_ in {"flat:name", "flat"} or (t.i in ids):
-            ids.add(t.i)
-    lo, hi = min(ids), max(ids)
-    return [t for t in doc[lo : hi + 1]]
-
-
-def apposed_name(head: Token) -> Token | None:
-    """The person's name set beside a role noun: "le ministre turc, Hakan Fidan, a dit".
-
-    The parser labels that name `appos`, `conj`, or makes it a second subject of the verb; in
-    every case it is a proper noun right after a comma that follows the role phrase.
-    """
-    if head.pos_ == "PROPN":
-        return None
-    doc = head.doc
-    right = max(t.i for t in head.subtree)
-    options = [c for c in head.children if c.dep_ in {"appos", "conj", "dep", "nmod"}]
-    if head.head.i != head.i:
-        options += [
-            c
-            for c in head.head.children
-            if c.i > head.i and c.dep_ in {"nsubj", "nsubj:pass", "appos", "dep", "obl:mod"}
-        ]
-    for cand in sorted(options, key=lambda t: t.i):
-        if cand.pos_ != "PROPN" or cand.i <= head.i or not cand.text[:1].isupper():
-            continue
-        own = {t.i for t in cand.subtree}
-        right = max([t.i for t in head.subtree if t.i not in own] or [head.i])
-        if doc[cand.i - 1].text != "," and not (
-            cand.dep_ in {"appos", "nmod", "dep"}
-            and cand.head.i == head.i
-            and cand.i == right + 1
-            and head.text[:1].islower()  # "la Maison Blanche" is one name, not a role and a name
-        ):
-            continue  # "le Premier ministre Michel Barnier": no comma, the name right after
-        between = doc[head.i + 1 : cand.i]
-        if all(t.is_punct or t.i <= right for t in between):
-            return cand
-    return None
-
-
-def text_of(tokens: list[Token]) -> str:
-    if not tokens:
-        return ""
-    doc = tokens[0].doc
-    return clean_phrase(doc[tokens[0].i : tokens[-1].i + 1].text)
-
-
-def gender_of(head: Token) -> str | None:
-    """Gender from the determiner first ("la ministre"), then from the head's own morphology."""
-    for child in head.children:
-        if child.dep_ == "det":
-            g = child.morph.get("Gender", [])
-            if g:
-                return str(g[0])
-    g = head.morph.get("Gender", [])
-    return str(g[0]) if g else None
-
-
 class SpeakerResolver:
     """Resolves speaker and addressee phrases of one document, in reading order."""
 
@@ -278,11 +147,15 @@ class SpeakerResolver:
         gender = (PRONOUNS_PLUR if plural else PRONOUNS_SING).get(low)
         if not plural:
             for who in reversed(self.history):
-                if who.person and not who.plural and (who.gender in (None, gender)):
+                # a configured person is one, whatever the number of the phrase that named them
+                single = not who.plural or (who.actor is not None and who.person)
+                if who.person and single and (who.gender in (None, gender)):
                     return who
         for who in reversed(self.history):
-            if plural == who.plural or not plural:
+            if plural == who.plural:
                 return who
+        if plural:
+            return None  # "ils" with no group or people on record: nobody to point to
         return self.history[-1] if self.history else None
 
     def mention(self, who: Who | None) -> None:
@@ -370,15 +243,32 @@ class SpeakerResolver:
         person = head.lower_ in self.person_nouns or (
             head.pos_ == "PROPN" and any(c.dep_ == "flat:name" for c in head.children)
         )
+        if mention is not None and person and head.pos_ != "PROPN":
+            mention = self._owner(full, mention)
         if mention is not None:
             actor = mention.actor
+            if actor is not None and actor.kind != "person" and person and head.pos_ != "PROPN":
+                # "le ministre des Affaires étrangères de la Pologne": a person of that country,
+                # not the country itself
+                return Who(shown, None, mention.country or actor.country, True, gender, plural)
             if actor is not None:
                 person = actor.kind == "person"
+                if person and head.lower_ not in self.person_nouns and head.pos_ != "PROPN":
+                    # "des sources proches de X": the phrase's gender and number are not X's
+                    gender, plural = None, False
                 return Who(
                     actor.name, actor.name, mention.country or actor.country, person, gender, plural
                 )
             return Who(shown, None, mention.country, person, gender, plural)
         return Who(shown, None, None, person, gender, plural)
+
+    def _owner(self, phrase: str, best: Mention) -> Mention:
+        """A role's country is the first actor its phrase names ("l'ambassadeur de France à
+        Washington" is French), unless a person is named or a role held in it."""
+        if best.how == "role" or (best.actor is not None and best.actor.kind == "person"):
+            return best
+        mentions = self.actors.find(phrase, self.on)
+        return mentions[0] if mentions else best
 
     def _counterpart_speaker(self, country: str | None) -> Who | None:
         """ "Son homologue russe a répondu": the last person of that country named or heard
@@ -407,11 +297,38 @@ class SpeakerResolver:
         rest = [
             w for w in words if w not in self.counterpart_nouns and w not in {"son", "sa", "leur"}
         ]
-        for role in self.counterpart_roles:
-            found = self.actors.resolve(" ".join(["le", role, *rest]), self.on)
-            if found is not None:
-                return found
-        return None
+        fallback: Mention | None = None
+        for role in self._roles_held(of):
+            phrases = [" ".join(["le", role, *rest])]
+            code = self.demonyms.get(fold_word(rest[0])) if len(rest) == 1 else None
+            if code is not None:
+                # "chef de la diplomatie" + "chinois": the role's own agreement ("chinoise")
+                phrases += [f"le {role} {form}" for form in self._forms(code)]
+            for phrase in phrases:
+                found = self.actors.resolve(phrase, self.on)
+                if found is not None and found.how == "role":
+                    if found.actor is not None and found.actor.kind == "person":
+                        return found
+                    fallback = fallback or found
+        return fallback
+
+    def _forms(self, code: str) -> list[str]:
+        return [form for form, c in self.demonyms.items() if c == code]
+
+    def _roles_held(self, who: Who) -> list[str]:
+        """The counterpart roles, the one `who` holds in their own country first: a foreign
+        minister's counterpart is a foreign minister, a president's a president."""
+        roles = list(self.counterpart_roles)
+        if who.actor is None or who.country is None:
+            return roles
+        for role in roles:
+            for form in self._forms(who.country):
+                found = self.actors.resolve(f"le {role} {form}", self.on)
+                if found is not None and found.actor is not None and found.actor.name == who.actor:
+                    # the same office under its other names next, the first (head of state) last
+                    rest = [r for r in roles[1:] if r != role]
+                    return [role, *rest] if role == roles[0] else [role, *rest, roles[0]]
+        return roles
 
     def resolve_token(
         self, head: Token, *, counterpart_of: Who | None = None, pronoun_ok: bool = True
@@ -432,8 +349,11 @@ class SpeakerResolver:
         ):
             return self.mentioned[-1] if self.mentioned else None  # "ce dernier"
         shown_toks = phrase_tokens(head, keep_appos=False)
-        if head.pos_ == "PROPN" and len(shown_toks) == 1:
-            shown_toks = name_run(head)
+        if head.pos_ == "PROPN" and len(shown_toks) <= 2:
+            # "Vladimir Poutine", "Ursula von der Leyen": the whole name, particles included
+            whole = full_name(head)
+            if len(whole) > len(shown_toks) and not any(t.is_punct for t in whole):
+                shown_toks = whole
         shown = text_of(shown_toks)
         full_toks = phrase_tokens(head, keep_appos=True)
         full = text_of(full_toks)
@@ -442,6 +362,14 @@ class SpeakerResolver:
         name_tok = apposed_name(head)
         if name_tok is not None:
             return self._named(head, name_tok, shown, shown_toks, counterpart_of)
+        named_before = self._name_before(head, shown_toks[0])
+        if named_before is not None:
+            return named_before
+        if is_name(head) and self._mention(shown) is None:
+            # a name of its own beats the holder of the role told beside it
+            titled = self._titled_name(shown, shown_toks)
+            if titled is not None:
+                return titled
         who = self._who(head, shown, full, counterpart_of)
         if who.actor is not None and who.person:
             return who
@@ -462,6 +390,49 @@ class SpeakerResolver:
                 return found
         if who.country is None and country is not None:
             return Who(who.name, who.actor, country, who.person, who.gender, who.plural)
+        return who
+
+    def role_of(self, head: Token, owner: Who) -> Who:
+        """ "son porte-parole" of the Kremlin: the holder of that role of the owner on the day
+        ("porte-parole du Kremlin"), else the role speaking for the owner's country."""
+        role = head.text
+        for link in ("du ", "de la ", "de l'", "des ", "de "):
+            found = self.actors.resolve(f"le {role} {link}{owner.name}", self.on)
+            if found is not None and found.actor is not None and found.actor.kind == "person":
+                actor = found.actor
+                return Who(actor.name, actor.name, found.country, True, gender_of(head), role=role)
+        shown = text_of(phrase_tokens(head, keep_appos=False))
+        return Who(shown, None, owner.country, True, gender_of(head), role=fold_word(role))
+
+    def _name_before(self, head: Token, first: Token) -> Who | None:
+        """ "Mary Smith, la ministre néerlandaise, ...": a role noun set after a person's name
+        (the parser may make both subjects) is that person."""
+        if head.lower_ not in self.person_nouns or first.i < 2:
+            return None
+        doc = head.doc
+        if doc[first.i - 1].text != ",":
+            return None
+        run = name_run(doc[first.i - 2])
+        if len(run) < 2 or not all(t.pos_ == "PROPN" for t in run):
+            return None
+        who = self.resolve_token(run[0], pronoun_ok=False)
+        return who if who is not None and who.person else None
+
+    def _titled_name(self, shown: str, name: list[Token]) -> Who | None:
+        """ "Liz Truss, la cheffe de la diplomatie britannique, a déclaré": a name outside
+        actors.toml followed by its role; the role's nationality or institution gives the
+        country ("la ministre allemande" DEU, "porte-parole du Kremlin" RUS)."""
+        role = role_after(name[-1], self.person_nouns)
+        toks = phrase_tokens(role, keep_appos=False) if role is not None else []
+        if role is None:
+            # "la présidente moldave Maia Sandu" parsed as a broken phrase: the role just before
+            role, toks = role_before(name[0], self.person_nouns)
+        if role is None:
+            return None
+        found = self._mention(text_of(toks))
+        country = self.demonym_country(toks) or (found.country if found else None)
+        who = Who(shown, None, country, True, gender_of(role), role=fold_word(role.text))
+        self.remember_named(who)
         return who
 
     def _named(

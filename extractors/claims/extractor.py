@@ -7,9 +7,9 @@ The public face of claim extraction (the flows and `diplowatch analyze` call onl
     extractor.extract(text, published=date(2021, 12, 7))      -> list[Claim]
     extractor.extract_many([(text, published), ...])          -> one list per input, in order
 
-How: quotes are paired on the raw text (`claims_quotes`), spaCy parses with sentence limits that
-respect them, the construction rules of `claims_rules` propose candidates per sentence, then this
-module resolves speakers and addressees by the article's date (`claims_speakers`), decides each
+How: quotes are paired on the raw text (`quotes`), spaCy parses with sentence limits that
+respect them, the rule families of `rules/` propose candidates per sentence, then this
+module resolves speakers and addressees by the article's date (`speakers`), decides each
 kind from its cue and its content (`[[claims.context]]` in config/lexicon.toml) and fills the
 contract's fields.
 """
@@ -20,28 +20,28 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import partial
+from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from diplowatch.extractors.claims_quotes import COMPONENT, quotes_of, sentences
-from diplowatch.extractors.claims_rules import (
-    RULES,
-    Candidate,
-    Lexicon,
-    SentenceContext,
-    fold,
-    text_of,
-)
-from diplowatch.extractors.claims_speakers import SpeakerResolver, Who, apposed_name
+from diplowatch.errors import AnalysisBudgetError
+from diplowatch.extractors.claims.context import Candidate, SentenceContext, drop_nested
+from diplowatch.extractors.claims.lexicon import Lexicon, fold, term_in
+from diplowatch.extractors.claims.phrases import Who, apposed_name, name_run, role_after
+from diplowatch.extractors.claims.quotes import COMPONENT, quotes_of, sentences
+from diplowatch.extractors.claims.repairs import voice_of
+from diplowatch.extractors.claims.rules import RULES
+from diplowatch.extractors.claims.speakers import SpeakerResolver
+from diplowatch.extractors.claims.tokens import core_branch, text_of
 from diplowatch.extractors.records import Claim
 
 if TYPE_CHECKING:
     from diplowatch.extractors.actors import ActorIndex
 
-EXTRACTOR_VERSION = "claims-7"
+EXTRACTOR_VERSION = "claims-9"
 
 # The rules read lemmas, morphology and the parse; named entities come from the ActorIndex.
 UNUSED_COMPONENTS = ("ner",)
@@ -86,26 +86,64 @@ class ClaimExtractor:
         self, docs: Iterable[tuple[str, date | None]], *, batch_size: int = 32
     ) -> Iterator[list[Claim]]:
         """One list of claims per (text, published) input, in order, through `nlp.pipe`."""
+        for outcome in self.extract_each(docs, batch_size=batch_size):
+            assert not isinstance(outcome, AnalysisBudgetError)  # no budget, no such outcome
+            yield outcome
+
+    def extract_each(
+        self,
+        docs: Iterable[tuple[str, date | None]],
+        *,
+        batch_size: int = 32,
+        budget: float | None = None,
+    ) -> Iterator[list[Claim] | AnalysisBudgetError]:
+        """As `extract_many`, with a time budget per document: the rules of a document still
+        running `budget` seconds after its parse stop, and its error comes in place of its
+        claims (the parse itself is bounded by the length of the text, see [analysis])."""
         for doc, published in self.nlp.pipe(
             ((text or "", published) for text, published in docs),
             as_tuples=True,
             batch_size=batch_size,
         ):
-            yield self.claims_of(doc, published) if doc.text.strip() else []
+            if not doc.text.strip():
+                yield []
+                continue
+            deadline = None if budget is None else perf_counter() + budget
+            try:
+                yield self.claims_of(doc, published, deadline=deadline)
+            except AnalysisBudgetError as exc:
+                yield exc
 
     # -- one parsed document -------------------------------------------------------------------
-    def claims_of(self, doc: Doc, published: date | None) -> list[Claim]:
-        resolver = SpeakerResolver(self.actors, published, self.lex.conf, doc.text)
-        quotes = quotes_of(doc)
+    def claims_of(
+        self, doc: Doc, published: date | None, *, deadline: float | None = None
+    ) -> list[Claim]:
+        """The claims of a parsed document; AnalysisBudgetError past `deadline` (perf_counter)."""
+        # `doc.text` joins every token: built once here, never per sentence or claim (issue 13)
+        text = doc.text
+        resolver = SpeakerResolver(self.actors, published, self.lex.conf, text)
+        quotes = quotes_of(doc)  # sorted by start, as are the sentences: one pass pairs them
+        q = 0
         out: list[Claim] = []
         seen: set[tuple[str | None, str, int]] = set()
         for sent in sentences(doc):
-            if not sent.text.strip():
+            if deadline is not None and perf_counter() > deadline:
+                raise AnalysisBudgetError(
+                    f"claim analysis over its time budget at character {sent.start_char}"
+                    f" of {len(text)}"
+                )
+            while q < len(quotes) and quotes[q][0] < sent.start_char:
+                q += 1
+            first = q
+            while q < len(quotes) and quotes[q][0] < sent.end_char:
+                q += 1
+            if not text[sent.start_char : sent.end_char].strip():
                 continue
             ctx = SentenceContext(
                 sent=sent,
                 lex=self.lex,
-                quotes=[q for q in quotes if sent.start_char <= q[0] < sent.end_char],
+                quotes=quotes[first:q],
+                text=text,
                 animate=partial(self.animate, resolver=resolver),
                 known=partial(self.known, resolver=resolver),
             )
@@ -114,7 +152,7 @@ class ClaimExtractor:
             ctx.candidates = drop_nested(ctx.candidates)
             whos: dict[int, Who] = {}
             for cand in ctx.candidates:
-                claim = self.claim_of(cand, ctx, resolver, whos)
+                claim = self.claim_of(cand, ctx, resolver, whos, text)
                 if claim is None:
                     continue
                 key = (claim.speaker, fold(claim.content), claim.start)
@@ -146,6 +184,11 @@ class ClaimExtractor:
         """Subjects of main clauses that name a person feed the pronoun history too; people
         outside actors.toml named with a role anywhere are kept by surname."""
         for tok in ctx.sent:
+            if tok.pos_ == "PROPN" and tok.dep_ != "flat:name" and tok.text[:1].isupper():
+                # "Jan Kowal, le chef de la diplomatie polonaise, ...": known by surname after
+                last = name_run(tok)[-1]
+                if role_after(last, resolver.person_nouns) is not None:
+                    resolver.resolve_token(tok, pronoun_ok=False)
             if (
                 tok.lower_ in resolver.person_nouns
                 and tok.pos_ == "NOUN"
@@ -161,8 +204,17 @@ class ClaimExtractor:
             if any(c.speaker is not None and c.speaker.i == tok.i for c in ctx.candidates):
                 continue
             who = resolver.resolve_token(tok, pronoun_ok=False)
-            if who is not None and who.person:
-                resolver.remember(who)
+            if who is not None and (who.person or (who.plural and who.country)):
+                resolver.remember(who)  # a person, or a group "ils" may point back to
+        for tok in ctx.sent:
+            # "..., a déclaré le président X.": the person after a reporting verb is who spoke,
+            # whether or not a rule made a claim of it; a pronoun of the next sentence is X
+            if inverted_speaker(tok, ctx) and not any(
+                c.speaker is not None and c.speaker.i == tok.i for c in ctx.candidates
+            ):
+                who = resolver.resolve_token(tok, pronoun_ok=False)
+                if who is not None and who.person:
+                    resolver.remember(who)
         resolver.mentions_in(ctx.sent.text)
 
     def claim_of(
@@ -171,6 +223,7 @@ class ClaimExtractor:
         ctx: SentenceContext,
         resolver: SpeakerResolver,
         whos: dict[int, Who],
+        text: str,
     ) -> Claim | None:
         if cand.speaker is None:
             return None
@@ -178,8 +231,15 @@ class ClaimExtractor:
         if who is None:
             voice = voice_of(cand.speaker, cand.verb)
             who = resolver.resolve_token(voice) if voice is not None else None
+            if voice is not None and who is not None and not (who.actor or who.country):
+                # "le Kremlin, par la voix de son porte-parole": the role of the speaker's body
+                owner = resolver.resolve_token(cand.speaker)
+                if owner is not None and (owner.actor or owner.country):
+                    who = resolver.role_of(voice, owner)
             if who is None or not (who.actor or who.person):
                 who = resolver.resolve_token(cand.speaker)
+            if who is not None and not who.person and cand.verb is not None:
+                who = self.inverted_person(cand.verb, ctx, resolver) or who
             if who is None:
                 return None
             if not self.identifiable(cand.speaker, who):
@@ -197,7 +257,7 @@ class ClaimExtractor:
             outer = cand.reported_by
             if outer.speaker is not None and outer.speaker.i in whos:
                 source = whos[outer.speaker.i].name
-        content = self.content_text(cand, ctx)
+        content = self.content_text(cand, ctx, text)
         if not content:
             return None
         sent = ctx.sent
@@ -215,7 +275,20 @@ class ClaimExtractor:
             sentence=sentence,
             start=sent.start_char,
             end=sent.start_char + len(sentence),
+            rule=cand.rule,
         )
+
+    def inverted_person(
+        self, verb: Token, ctx: SentenceContext, resolver: SpeakerResolver
+    ) -> Who | None:
+        """ "Les négociateurs américains se rendront à X, a précisé l'émissaire américain": the
+        person set after the reporting verb speaks, not a group or institution before it."""
+        for child in verb.children:
+            if inverted_speaker(child, ctx):
+                who = resolver.resolve_token(child, pronoun_ok=False)
+                if who is not None and who.person:
+                    return who
+        return None
 
     def identifiable(self, tok: Token, who: Who) -> bool:
         """A speaker must name someone: an actor, a country, a person, or a proper name."""
@@ -225,10 +298,10 @@ class ClaimExtractor:
             return True
         return tok.lower_ in {"il", "elle", "ils", "elles", "-il", "-elle"}
 
-    def content_text(self, cand: Candidate, ctx: SentenceContext) -> str:
+    def content_text(self, cand: Candidate, ctx: SentenceContext, text: str) -> str:
+        """The claim's words; `text` is the document's text (a direct quote is cut from it)."""
         if cand.direct and cand.quote is not None:
             a, b = cand.quote
-            text = ctx.sent.doc.text
             if cand.cut is not None:
                 # "« A, a-t-il dit, B »": the quote less its incise
                 inner = text[a + 1 : cand.cut[0]] + " " + text[cand.cut[1] : b - 1]
@@ -264,49 +337,23 @@ class ClaimExtractor:
         return kind
 
 
-def voice_of(speaker: Token, verb: Token | None) -> Token | None:
-    """ "La diplomatie russe, par la voix de Maria Zakharova, a fustigé ...": the person named
-    as the voice of the speaker, who speaks (the parser hangs "voix" on the subject or the verb).
-    """
-    heads = [speaker] if verb is None else [speaker, verb]
-    for head in heads:
-        for child in head.children:
-            if child.lower_ != "voix" or not any(c.lower_ == "par" for c in child.children):
-                continue
-            for name in child.children:
-                if name.dep_ == "nmod" and any(c.lower_ in {"de", "d'"} for c in name.children):
-                    return name
-    return None
-
-
-CLAUSE_BRANCHES = frozenset({"acl", "acl:relcl", "parataxis", "conj", "appos", "punct"})
-
-
-def core_branch(t: Token, head: Token) -> bool:
-    """Is `t` in the noun phrase of `head` proper, not in a clause, apposition or coordinate?"""
-    while t.i != head.i:
-        if t.dep_ in CLAUSE_BRANCHES or t.head.i == t.i:
-            return False
-        t = t.head
-    return True
-
-
-def drop_nested(candidates: list[Candidate]) -> list[Candidate]:
-    """A cue inside another claim's reported content is part of that content, not a claim of
-    its own: "X a affirmé que Moscou n'accepterait aucun ..." is X's claim only. (A quote's
-    reported speaker, `nested_attribution`, is kept on purpose.)"""
-    inside: set[int] = set()
-    for cand in candidates:
-        if not cand.direct:
-            inside.update(t.i for t in cand.content)
-    return [
-        c
-        for c in candidates
-        if c.direct or c.verb is None or c.family == "nested_attribution" or c.verb.i not in inside
-    ]
-
-
-def term_in(term: str, lemmas: str, words: str) -> bool:
-    """A lexicon term as whole words, in the lemmas or in the words as written."""
-    needle = f" {term} "
-    return needle in lemmas or needle in words
+def inverted_speaker(tok: Token, ctx: SentenceContext) -> bool:
+    """Is `tok` the subject set after a reporting verb that follows the words ("..., a indiqué
+    jeudi la ministre")? The parser labels it `obj` or `nsubj`; a comma or a closing quote
+    comes before the verb (or its auxiliary), and only adverbs and dates between."""
+    verb = tok.head
+    if tok.dep_ not in {"obj", "nsubj", "nsubj:pass"} or tok.pos_ not in {"NOUN", "PROPN"}:
+        return False
+    if not (verb.i < tok.i <= verb.i + 4):
+        return False
+    first = min([verb.i, *(c.i for c in verb.children if c.dep_.startswith("aux"))])
+    if first == 0 or verb.doc[first - 1].text not in {",", "»", '"', "”"}:
+        return False
+    between = verb.doc[verb.i + 1 : tok.i]
+    return (
+        all(
+            t.pos_ in {"ADV", "NUM"} or t.dep_ in {"det", "advmod", "obl:mod", "nummod", "punct"}
+            for t in between
+        )
+        and ctx.lex.cue_at(verb) is not None
+    )  # last: the lexicon look-up is the dear part
