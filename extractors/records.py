@@ -58,7 +58,7 @@ class Claim:
     sentence: str
     start: int  # character offsets of `sentence` in the article text
     end: int
-    rule: str = ""  # the construction rule family that found it (extractors/claims_rules.py)
+    rule: str = ""  # the rule family that found it (extractors/claims/rules/)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -32,7 +32,7 @@ RuleName = Literal[
     "according_to",
     "opinion_of",
 ]
-# the claim patterns in the order they run (extractors/claims_rules.py RULES)
+# the claim patterns in the order they run (extractors/claims/rules/, registered in RULES)
 RULE_ORDER: tuple[str, ...] = typing.get_args(RuleName)
 Phrases = list[Annotated[str, Field(min_length=1)]]
 Weight = Annotated[float, Field(ge=0)]

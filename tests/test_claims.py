@@ -12,7 +12,7 @@ import pytest
 
 from diplowatch.extractors.actors import ActorIndex
 from diplowatch.extractors.claims import EXTRACTOR_VERSION, ClaimExtractor, load_nlp
-from diplowatch.extractors.claims_quotes import find_quotes
+from diplowatch.extractors.claims.quotes import find_quotes
 from diplowatch.extractors.records import Claim
 from diplowatch.extractors.schemas import RULE_ORDER
 from diplowatch.flows.config import load_config

@@ -1,7 +1,7 @@
 """Phrases and names of the parse: the speaker's noun phrase, a person's whole name, the name set
 beside a role and the role set beside a name.
 
-Pure functions of spaCy tokens (no actors, no lexicon); `claims_speakers` resolves what they
+Pure functions of spaCy tokens (no actors, no lexicon); `speakers` resolves what they
 delimit into actors and countries.
 """
 

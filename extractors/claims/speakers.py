@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from spacy.tokens import Token
 
-from diplowatch.extractors.claims_phrases import (
+from diplowatch.extractors.claims.phrases import (
     Who,
     apposed_name,
     full_name,

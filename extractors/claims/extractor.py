@@ -7,9 +7,9 @@ The public face of claim extraction (the flows and `diplowatch analyze` call onl
     extractor.extract(text, published=date(2021, 12, 7))      -> list[Claim]
     extractor.extract_many([(text, published), ...])          -> one list per input, in order
 
-How: quotes are paired on the raw text (`claims_quotes`), spaCy parses with sentence limits that
-respect them, the construction rules of `claims_rules` propose candidates per sentence, then this
-module resolves speakers and addressees by the article's date (`claims_speakers`), decides each
+How: quotes are paired on the raw text (`quotes`), spaCy parses with sentence limits that
+respect them, the rule families of `rules/` propose candidates per sentence, then this
+module resolves speakers and addressees by the article's date (`speakers`), decides each
 kind from its cue and its content (`[[claims.context]]` in config/lexicon.toml) and fills the
 contract's fields.
 """
@@ -28,23 +28,20 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 from diplowatch.errors import AnalysisBudgetError
-from diplowatch.extractors.claims_phrases import Who, apposed_name, name_run, role_after
-from diplowatch.extractors.claims_quotes import COMPONENT, quotes_of, sentences
-from diplowatch.extractors.claims_rules import (
-    RULES,
-    Candidate,
-    Lexicon,
-    SentenceContext,
-    fold,
-    text_of,
-)
-from diplowatch.extractors.claims_speakers import SpeakerResolver
+from diplowatch.extractors.claims.context import Candidate, SentenceContext, drop_nested
+from diplowatch.extractors.claims.lexicon import Lexicon, fold, term_in
+from diplowatch.extractors.claims.phrases import Who, apposed_name, name_run, role_after
+from diplowatch.extractors.claims.quotes import COMPONENT, quotes_of, sentences
+from diplowatch.extractors.claims.repairs import voice_of
+from diplowatch.extractors.claims.rules import RULES
+from diplowatch.extractors.claims.speakers import SpeakerResolver
+from diplowatch.extractors.claims.tokens import core_branch, text_of
 from diplowatch.extractors.records import Claim
 
 if TYPE_CHECKING:
     from diplowatch.extractors.actors import ActorIndex
 
-EXTRACTOR_VERSION = "claims-8"
+EXTRACTOR_VERSION = "claims-9"
 
 # The rules read lemmas, morphology and the parse; named entities come from the ActorIndex.
 UNUSED_COMPONENTS = ("ner",)
@@ -360,51 +357,3 @@ def inverted_speaker(tok: Token, ctx: SentenceContext) -> bool:
         )
         and ctx.lex.cue_at(verb) is not None
     )  # last: the lexicon look-up is the dear part
-
-
-def voice_of(speaker: Token, verb: Token | None) -> Token | None:
-    """ "La diplomatie russe, par la voix de Maria Zakharova, a fustigé ...": the person named
-    as the voice of the speaker, who speaks (the parser hangs "voix" on the subject or the verb).
-    """
-    heads = [speaker] if verb is None else [speaker, verb]
-    for head in heads:
-        for child in head.children:
-            if child.lower_ != "voix" or not any(c.lower_ == "par" for c in child.children):
-                continue
-            for name in child.children:
-                if name.dep_ == "nmod" and any(c.lower_ in {"de", "d'"} for c in name.children):
-                    return name
-    return None
-
-
-CLAUSE_BRANCHES = frozenset({"acl", "acl:relcl", "parataxis", "conj", "appos", "punct"})
-
-
-def core_branch(t: Token, head: Token) -> bool:
-    """Is `t` in the noun phrase of `head` proper, not in a clause, apposition or coordinate?"""
-    while t.i != head.i:
-        if t.dep_ in CLAUSE_BRANCHES or t.head.i == t.i:
-            return False
-        t = t.head
-    return True
-
-
-def drop_nested(candidates: list[Candidate]) -> list[Candidate]:
-    """A cue inside another claim's reported content is part of that content, not a claim of
-    its own: "X a affirmé que Moscou n'accepterait aucun ..." is X's claim only. (A quote's
-    reported speaker, `nested_attribution`, is kept on purpose.)"""
-    inside: set[int] = set()
-    for cand in candidates:
-        if not cand.direct:
-            inside.update(t.i for t in cand.content)
-    return [
-        c
-        for c in candidates
-        if c.direct or c.verb is None or c.rule == "nested_attribution" or c.verb.i not in inside
-    ]
-
-
-def term_in(term: str, lemmas: str, words: str) -> bool:
-    """A lexicon term as whole words, in the lemmas or in the words as written."""
-    needle = f" {term} "
-    return needle in lemmas or needle in words
