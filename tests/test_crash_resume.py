@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -33,10 +34,17 @@ LAST_MODIFIED = "Tue, 07 Dec 2021 17:00:00 GMT"
 FEED_ANSWERS: list[int] = []
 
 
+#: Set once the first run is killed: until then its later batches' pages are held, so the kill
+#: lands after the first batch is written and before any other can be (a fixed sleep raced).
+RELEASE = threading.Event()
+
+
 def serve(httpserver: HTTPServer) -> dict[str, dict[str, str]]:
     def slow_page(request: Request) -> Response:
-        time.sleep(1.0)  # slow enough for the kill to land between two batches
         n = int(request.path.rsplit("-", 1)[1].split(".")[0])
+        if n >= 5 and not RELEASE.is_set():
+            RELEASE.wait(60)
+        time.sleep(0.2)
         return Response(page(SLUGS[n % len(SLUGS)]), content_type="text/html; charset=utf-8")
 
     items = [(httpserver.url_for(f"/article-{n}.html"), f"Article {n}") for n in range(COUNT)]
@@ -62,6 +70,13 @@ def test_a_killed_run_is_finished_by_the_next(
     httpserver: HTTPServer, config_dir: Path, tmp_path: Path, prefect_harness: None
 ) -> None:
     FEED_ANSWERS.clear()
+    RELEASE.clear()
+    # every page fetched at once: a held page must not keep a first-batch page waiting for a slot
+    settings = config_dir / "settings.toml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace("[fetch]\n", "[fetch]\nper_host = 16\n"),
+        encoding="utf-8",
+    )
     feeds = serve(httpserver)
     db = tmp_path / "crash.duckdb"
     script = (
@@ -93,6 +108,7 @@ def test_a_killed_run_is_finished_by_the_next(
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait()
+        RELEASE.set()
 
     with duckdb.connect(str(db), read_only=True) as con:
         stored = con.execute("SELECT count(*) FROM articles").fetchone()
