@@ -57,7 +57,7 @@ def _claims(url: str, text: str) -> list[tuple[object, ...]]:
         _, start, end = _sentence(text, sentence)
         out.append(
             (url, idx, speaker, actors[country], country, kind, cue, None, None, content,
-             kind == "statement", sentence, start, end, "test")
+             kind == "statement", sentence, start, end, "test", "verb_cue")
         )  # fmt: skip
     return out
 
@@ -93,7 +93,7 @@ def build(path: Path) -> Path:
             )  # fmt: skip
             if relevant:
                 con.executemany(
-                    "INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     _claims(url, text),
                 )
         con.execute(
