@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from diplowatch.storage.export import Stream, first_copy_order, group_of, has_column, stream
+from diplowatch.storage.queries import date_filters, limit_clause
 from diplowatch.storage.readouts import SIDES, Readout, ReadoutClaim
 
 #: The fields of a claim in the `analyze` contract (DESIGN.md), in its order.
@@ -82,22 +83,6 @@ def sides_in_order(readout: Readout) -> dict[str, list[ReadoutClaim]]:
     return {side: readout.sides[side] for side in SIDES if readout.sides.get(side)}
 
 
-def _window(column: str, since: date | None, until: date | None) -> tuple[list[str], list[Any]]:
-    where: list[str] = []
-    params: list[Any] = []
-    if since is not None:
-        where.append(f"{column} >= ?")
-        params.append(since)
-    if until is not None:
-        where.append(f"{column} <= ?")
-        params.append(until)
-    return where, params
-
-
-def _limit(limit: int | None) -> str:
-    return "" if limit is None else f" LIMIT {int(limit)}"
-
-
 def claims(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -113,7 +98,7 @@ def claims(
     `actor` is a canonical name (`speaker_actor`), `country` a code, `kind` a lexicon kind: the
     CLI has resolved and checked them. since/until apply to the article's publication date.
     """
-    where, params = _window("a.published", since, until)
+    where, params = date_filters("a.published", since, until)
     if actor:
         where.append("c.speaker_actor = ?")
         params.append(actor)
@@ -135,7 +120,7 @@ def claims(
         " FROM claims c JOIN articles a USING (url)"
         + (" WHERE " + " AND ".join(where) if where else "")
         + f" QUALIFY row_number() OVER (PARTITION BY {same} ORDER BY {first_copy}) = 1"
-        " ORDER BY a.published DESC NULLS LAST, c.url, c.idx" + _limit(limit)
+        " ORDER BY a.published DESC NULLS LAST, c.url, c.idx" + limit_clause(limit)
     )
     return stream(con, sql, params, check=False)
 
@@ -166,7 +151,7 @@ def flagged(
     limit: int | None = None,
 ) -> Stream:
     """Flagged stories newest first, one per copy group: the earliest copy, and every outlet."""
-    where, params = _window("a.published", since, until)
+    where, params = date_filters("a.published", since, until)
     group, first_copy = group_of(con), first_copy_order(con)
     sql = (
         "SELECT a.published, a.outlet, a.title, f.score, f.reasons, a.url,"
@@ -174,7 +159,7 @@ def flagged(
         " FROM flags f JOIN articles a USING (url)"
         " WHERE " + " AND ".join(["f.relevant", *where]) + f" WINDOW w AS (PARTITION BY {group})"
         f" QUALIFY row_number() OVER (PARTITION BY {group} ORDER BY {first_copy}) = 1"
-        " ORDER BY a.published DESC NULLS LAST, f.score DESC, a.url" + _limit(limit)
+        " ORDER BY a.published DESC NULLS LAST, f.score DESC, a.url" + limit_clause(limit)
     )
     columns, rows = stream(con, sql, params, check=False)
     # the window's list comes in no order: sorted, so a listing is the same from run to run

@@ -102,7 +102,7 @@ def query_error(exc: duckdb.Error) -> QueryError:
     return QueryError(_first_line(exc))
 
 
-def _date_filters(
+def date_filters(
     column: str, since: date | None, until: date | None
 ) -> tuple[list[str], list[Any]]:
     where: list[str] = []
@@ -116,7 +116,7 @@ def _date_filters(
     return where, params
 
 
-def _limit(limit: int | None) -> str:
+def limit_clause(limit: int | None) -> str:
     if limit is None:
         return ""
     if limit < 0:
@@ -131,12 +131,12 @@ def flagged_stories(
     limit: int | None = None,
 ) -> Rows:
     """Relevant stories, newest first: url, outlet, published, title, score, reasons."""
-    where, params = _date_filters("a.published", since, until)
+    where, params = date_filters("a.published", since, until)
     sql = (
         "SELECT a.url, a.outlet, a.published, a.title, f.score, f.reasons"
         " FROM flags f JOIN articles a USING (url)"
         " WHERE " + " AND ".join(["f.relevant", *where]) + " ORDER BY a.published DESC NULLS LAST,"
-        " f.score DESC, a.url" + _limit(limit)
+        " f.score DESC, a.url" + limit_clause(limit)
     )
     return run_query(con, sql, params)
 
@@ -157,7 +157,7 @@ def list_claims(
     finds "Vladimir Poutine"); `country` and `kind` match exactly (country case-insensitively);
     since/until apply to the article's published date.
     """
-    where, params = _date_filters("a.published", since, until)
+    where, params = date_filters("a.published", since, until)
     if actor:
         where.append("(c.speaker_actor ILIKE ? OR c.speaker ILIKE ?)")
         pattern = f"%{actor}%"
@@ -174,7 +174,7 @@ def list_claims(
         " FROM claims c JOIN articles a USING (url)"
         + (" WHERE " + " AND ".join(where) if where else "")
         + " ORDER BY a.published DESC NULLS LAST, c.url, c.idx"
-        + _limit(limit)
+        + limit_clause(limit)
     )
     return run_query(con, sql, params)
 
@@ -217,7 +217,7 @@ def claim_counts(
     if by not in _COUNT_BY:
         raise QueryError(f"count claims by one of {', '.join(_COUNT_BY)}, not {by!r}")
     column = _COUNT_BY[by]
-    where, params = _date_filters("published", since, until)
+    where, params = date_filters("published", since, until)
     clause = " WHERE " + " AND ".join(where) if where else ""
     sql = (
         f"WITH once AS ({DISTINCT_CLAIMS}),"

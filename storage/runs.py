@@ -19,7 +19,7 @@ import json
 import os
 import socket
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -54,13 +54,15 @@ def utc_naive(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
-def _check(value: str, allowed: tuple[str, ...], what: str) -> None:
+def check_choice(value: str, allowed: Sequence[str], what: str) -> None:
+    """A status or kind the schema allows, or a one-line StorageError."""
     if value not in allowed:
         raise StorageError(f"{what} must be one of {', '.join(allowed)}, not {value!r}")
 
 
 @contextmanager
-def _write(con: duckdb.DuckDBPyConnection, what: str) -> Iterator[duckdb.DuckDBPyConnection]:
+def write_step(con: duckdb.DuckDBPyConnection, what: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A transaction whose duckdb errors surface as one-line StorageErrors saying what failed."""
     try:
         with transaction(con):
             yield con
@@ -109,9 +111,9 @@ def start_run(
     flow_run_id: str | None = None,
 ) -> str:
     """Record a run as 'running' and return its new run_id (a uuid4 string)."""
-    _check(kind, RUN_KINDS, "run kind")
+    check_choice(kind, RUN_KINDS, "run kind")
     run_id = str(uuid.uuid4())
-    with _write(con, f"start_run {kind}"):
+    with write_step(con, f"start_run {kind}"):
         con.execute(
             "INSERT INTO runs (run_id, kind, run_date, flow_run_id, params, started, status)"
             " VALUES (?, ?, ?, ?, ?, ?, 'running')",
@@ -137,9 +139,9 @@ def finish_run(
     seconds: dict[str, float] | None = None,
 ) -> None:
     """Close a run with its final status, counts and per-stage seconds; unknown run_id raises."""
-    _check(status, RUN_STATUSES, "run status")
+    check_choice(status, RUN_STATUSES, "run status")
     timing = json.dumps({k: round(v, 3) for k, v in seconds.items()}) if seconds else None
-    with _write(con, f"finish_run {run_id}"):
+    with write_step(con, f"finish_run {run_id}"):
         row = con.execute(
             "UPDATE runs SET status = ?, counts = ?, error = ?, finished = ?, seconds = ?"
             " WHERE run_id = ?",
@@ -164,7 +166,7 @@ def close_dead_runs(
         if isinstance(owner, dict) and not alive(owner):
             dead.append(run_id)
     if dead:
-        with _write(con, "close_dead_runs"):
+        with write_step(con, "close_dead_runs"):
             con.execute(
                 "UPDATE runs SET status = 'failed', error = ?, finished = ?"
                 " WHERE run_id IN (SELECT unnest(?::TEXT[]))",
@@ -296,7 +298,7 @@ def save_feed_status(
     the server's answer is the truth, even if it dropped its ETag. `validators=False` leaves the
     stored validators alone whatever the status: the flows save them with the items they cover.
     """
-    _check(status, FEED_STATUSES, f"feed {feed_id} status")
+    check_choice(status, FEED_STATUSES, f"feed {feed_id} status")
     if validators:
         etag_sql = (
             "CASE WHEN excluded.etag IS NULL AND excluded.last_status IN ('unchanged', 'failed')"
@@ -309,7 +311,7 @@ def save_feed_status(
         )
     else:
         etag, last_modified, etag_sql, modified_sql = None, None, "f.etag", "f.last_modified"
-    with _write(con, f"save_feed_status {feed_id}"):
+    with write_step(con, f"save_feed_status {feed_id}"):
         con.execute(
             f"""
             INSERT INTO feeds AS f (feed_id, url, outlet, etag, last_modified, last_status,
@@ -350,7 +352,7 @@ def save_feed_validators(
     """
     if not validators:
         return
-    with _write(con, f"save_feed_validators ({len(validators)} feeds)"):
+    with write_step(con, f"save_feed_validators ({len(validators)} feeds)"):
         for feed_id, (etag, last_modified) in validators.items():
             con.execute(
                 "UPDATE feeds SET etag = ?, last_modified = ? WHERE feed_id = ?",

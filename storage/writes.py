@@ -18,7 +18,6 @@ report them in one line.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -27,8 +26,7 @@ import duckdb
 from diplowatch.errors import StorageError
 from diplowatch.extractors.records import Article, Claim, Flag, ProcessedArticle
 from diplowatch.storage.blobs import compress, decompress
-from diplowatch.storage.runs import utc_naive
-from diplowatch.storage.transaction import transaction
+from diplowatch.storage.runs import check_choice, utc_naive, write_step
 
 ARTICLE_STATUSES = ("extracted", "empty", "failed")
 
@@ -41,22 +39,6 @@ PAGE_CHUNK = 200
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-@contextmanager
-def _write(con: duckdb.DuckDBPyConnection, what: str) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A transaction whose duckdb errors surface as one-line StorageErrors saying what failed."""
-    try:
-        with transaction(con):
-            yield con
-    except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise StorageError(f"{what}: {first}") from exc
-
-
-def _check(value: str, allowed: Sequence[str], what: str) -> None:
-    if value not in allowed:
-        raise StorageError(f"{what} must be one of {', '.join(allowed)}, not {value!r}")
 
 
 # --- articles -----------------------------------------------------------------------------------
@@ -207,7 +189,7 @@ def save_batch(
     """
     chosen: dict[str, ProcessedArticle] = {}
     for pa in batch:
-        _check(pa.status, ARTICLE_STATUSES, f"{pa.item.url} status")
+        check_choice(pa.status, ARTICLE_STATUSES, f"{pa.item.url} status")
         prev = chosen.get(pa.item.url)
         if prev is None or (prev.status == "failed" and pa.status != "failed"):
             chosen[pa.item.url] = pa
@@ -215,7 +197,7 @@ def save_batch(
     if not chosen:
         return counts
 
-    with _write(con, f"save_batch ({len(chosen)} articles)"):
+    with write_step(con, f"save_batch ({len(chosen)} articles)"):
         existing = {
             url: (status, stored_run, attempts)
             for url, status, stored_run, attempts in con.execute(
@@ -274,7 +256,7 @@ def replace_analysis(
     empty text, keeping its title, author, date and language (they may come from the feed). The
     old flag and claims are deleted either way; `flag` None leaves the article unflagged.
     """
-    with _write(con, f"replace_analysis {url}"):
+    with write_step(con, f"replace_analysis {url}"):
         row = con.execute("SELECT status FROM articles WHERE url = ?", [url]).fetchone()
         if row is None:
             raise StorageError(f"replace_analysis {url}: no such article")
