@@ -10,23 +10,15 @@ from datetime import date
 
 import pytest
 
-from diplowatch.extractors.actors import ActorIndex
-from diplowatch.extractors.claims import EXTRACTOR_VERSION, ClaimExtractor, load_nlp
+from diplowatch.extractors.claims import EXTRACTOR_VERSION, ClaimExtractor
 from diplowatch.extractors.claims.quotes import find_quotes
 from diplowatch.extractors.records import Claim
 from diplowatch.extractors.schemas import RULE_ORDER
-from diplowatch.flows.config import load_config
 
 pytestmark = pytest.mark.slow
 
 DEC_2021 = date(2021, 12, 7)
 FEB_2025 = date(2025, 2, 20)
-
-
-@pytest.fixture(scope="module")
-def extractor() -> ClaimExtractor:
-    config = load_config(None)
-    return ClaimExtractor(load_nlp(), ActorIndex.from_config(config.actors), config.lexicon)
 
 
 def claims(extractor: ClaimExtractor, text: str, on: date | None = DEC_2021) -> list[Claim]:

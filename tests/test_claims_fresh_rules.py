@@ -11,21 +11,13 @@ from datetime import date
 
 import pytest
 
-from diplowatch.extractors.actors import ActorIndex
-from diplowatch.extractors.claims import ClaimExtractor, load_nlp
+from diplowatch.extractors.claims import ClaimExtractor
 from diplowatch.extractors.records import Claim
-from diplowatch.flows.config import load_config
 
 pytestmark = pytest.mark.slow
 
 FEB_2022 = date(2022, 2, 10)
 MAY_2025 = date(2025, 5, 20)
-
-
-@pytest.fixture(scope="module")
-def extractor() -> ClaimExtractor:
-    config = load_config(None)
-    return ClaimExtractor(load_nlp(), ActorIndex.from_config(config.actors), config.lexicon)
 
 
 def claims(extractor: ClaimExtractor, text: str, on: date | None = FEB_2022) -> list[Claim]:

@@ -15,9 +15,7 @@ from typing import Any
 
 import pytest
 
-from diplowatch.extractors.actors import ActorIndex
-from diplowatch.extractors.claims import ClaimExtractor, load_nlp
-from diplowatch.flows.config import load_config
+from diplowatch.extractors.claims import ClaimExtractor
 
 pytestmark = pytest.mark.slow
 
@@ -32,12 +30,6 @@ FIELDS: tuple[str, ...] = (
     "addressee",
 )
 FIELDS += ("source", "content", "direct", "start", "end", "rule")
-
-
-@pytest.fixture(scope="module")
-def extractor() -> ClaimExtractor:
-    config = load_config(None)
-    return ClaimExtractor(load_nlp(), ActorIndex.from_config(config.actors), config.lexicon)
 
 
 def read_case(path: Path) -> tuple[str, date]:

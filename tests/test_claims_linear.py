@@ -13,9 +13,7 @@ import pstats
 
 import pytest
 
-from diplowatch.extractors.actors import ActorIndex
-from diplowatch.extractors.claims import ClaimExtractor, load_nlp
-from diplowatch.flows.config import load_config
+from diplowatch.extractors.claims import ClaimExtractor
 
 pytestmark = pytest.mark.slow
 
@@ -24,12 +22,6 @@ PARAGRAPH = (
     "« Les pourparlers sur les céréales de la mer Noire doivent reprendre sans délai, et nous "
     "attendons une réponse écrite de nos partenaires », a déclaré Sergueï Lavrov.\n"
 )
-
-
-@pytest.fixture(scope="module")
-def extractor() -> ClaimExtractor:
-    config = load_config(None)
-    return ClaimExtractor(load_nlp(), ActorIndex.from_config(config.actors), config.lexicon)
 
 
 def calls_for(extractor: ClaimExtractor, paragraphs: int) -> tuple[int, int]:

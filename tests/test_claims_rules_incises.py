@@ -10,20 +10,12 @@ from datetime import date
 
 import pytest
 
-from diplowatch.extractors.actors import ActorIndex
-from diplowatch.extractors.claims import ClaimExtractor, load_nlp
+from diplowatch.extractors.claims import ClaimExtractor
 from diplowatch.extractors.records import Claim
-from diplowatch.flows.config import load_config
 
 pytestmark = pytest.mark.slow
 
 ON = date(2023, 5, 10)
-
-
-@pytest.fixture(scope="module")
-def extractor() -> ClaimExtractor:
-    config = load_config(None)
-    return ClaimExtractor(load_nlp(), ActorIndex.from_config(config.actors), config.lexicon)
 
 
 def one(extractor: ClaimExtractor, text: str) -> Claim:

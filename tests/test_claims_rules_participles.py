@@ -9,20 +9,12 @@ from datetime import date
 
 import pytest
 
-from diplowatch.extractors.actors import ActorIndex
-from diplowatch.extractors.claims import ClaimExtractor, load_nlp
+from diplowatch.extractors.claims import ClaimExtractor
 from diplowatch.extractors.records import Claim
-from diplowatch.flows.config import load_config
 
 pytestmark = pytest.mark.slow
 
 ON = date(2025, 3, 10)
-
-
-@pytest.fixture(scope="module")
-def extractor() -> ClaimExtractor:
-    config = load_config(None)
-    return ClaimExtractor(load_nlp(), ActorIndex.from_config(config.actors), config.lexicon)
 
 
 def by_rule(extractor: ClaimExtractor, text: str, rule: str) -> Claim:

@@ -9,19 +9,11 @@ from datetime import date
 
 import pytest
 
-from diplowatch.extractors.actors import ActorIndex
-from diplowatch.extractors.claims import ClaimExtractor, load_nlp
-from diplowatch.flows.config import load_config
+from diplowatch.extractors.claims import ClaimExtractor
 
 pytestmark = pytest.mark.slow
 
 ON = date(2023, 5, 10)
-
-
-@pytest.fixture(scope="module")
-def extractor() -> ClaimExtractor:
-    config = load_config(None)
-    return ClaimExtractor(load_nlp(), ActorIndex.from_config(config.actors), config.lexicon)
 
 
 def test_inverted_subject_after_the_addressee(extractor: ClaimExtractor) -> None:

@@ -7,21 +7,13 @@ from datetime import date
 
 import pytest
 
-from diplowatch.extractors.actors import ActorIndex
-from diplowatch.extractors.claims import ClaimExtractor, load_nlp
+from diplowatch.extractors.claims import ClaimExtractor
 from diplowatch.extractors.records import Claim
-from diplowatch.flows.config import load_config
 
 pytestmark = pytest.mark.slow
 
 MAR_2024 = date(2024, 3, 12)
 JAN_2026 = date(2026, 1, 14)
-
-
-@pytest.fixture(scope="module")
-def extractor() -> ClaimExtractor:
-    config = load_config(None)
-    return ClaimExtractor(load_nlp(), ActorIndex.from_config(config.actors), config.lexicon)
 
 
 def said(extractor: ClaimExtractor, text: str, words: str, on: date = MAR_2024) -> Claim:

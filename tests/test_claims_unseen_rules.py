@@ -6,20 +6,12 @@ from datetime import date
 
 import pytest
 
-from diplowatch.extractors.actors import ActorIndex
-from diplowatch.extractors.claims import ClaimExtractor, load_nlp
+from diplowatch.extractors.claims import ClaimExtractor
 from diplowatch.extractors.records import Claim
-from diplowatch.flows.config import load_config
 
 pytestmark = pytest.mark.slow
 
 JUN_2025 = date(2025, 6, 2)
-
-
-@pytest.fixture(scope="module")
-def extractor() -> ClaimExtractor:
-    config = load_config(None)
-    return ClaimExtractor(load_nlp(), ActorIndex.from_config(config.actors), config.lexicon)
 
 
 def claims(extractor: ClaimExtractor, text: str) -> list[Claim]:
