@@ -83,6 +83,9 @@ class ProcessedArticle:
     fetched_at: datetime | None = None
     http_status: int | None = None
     raw_html: bytes | None = None
+    # raw_html compressed for the database (storage.blobs), made where the analysis ran so that
+    # the single writer only stores it; then raw_html is dropped
+    html_blob: bytes | None = None
     article: Article | None = None
     flag: Flag | None = None
     claims: list[Claim] = field(default_factory=list)

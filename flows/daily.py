@@ -279,7 +279,8 @@ def daily(
         ingest(items, run, settings.pipeline.batch_size)
         with run.stage("validators"):
             save_validators(run, outcomes)
-        refresh_derived(db_path, cfg)  # copy groups and events of the new articles
+        with run.stage("copies + events"):
+            refresh_derived(db_path, cfg)  # copy groups and events of the new articles
         if feed_list and not record.counts["feeds_ok"] + record.counts["feeds_unchanged"]:
             record.fail(
                 f"no feed answered: all {len(feed_list)} failed, first: {outcomes[0].error}"

@@ -148,9 +148,10 @@ def serving(room: Newsroom) -> Iterator[_Server]:
 # -- memory ------------------------------------------------------------------------------------
 
 
-def _status_kb(pid: int | str, key: str) -> int:
+def _proc_kb(pid: int | str, file: str, key: str) -> int:
+    """A `key:  N kB` line of /proc/PID/FILE (status, smaps_rollup); 0 when the process is gone."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
             if line.startswith(key + ":"):
                 return int(line.split()[1])
     except (OSError, ValueError):
@@ -159,32 +160,56 @@ def _status_kb(pid: int | str, key: str) -> int:
 
 
 def _children(pid: int) -> list[int]:
-    kids = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry.name}/stat").read_text()
-        except OSError:
-            continue
-        # the command name is in parentheses and may hold spaces: read after the last ')'
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            kids.append(int(entry.name))
+    """The processes `pid` started, from each of its threads' children lists (no /proc scan)."""
+    kids: list[int] = []
+    try:
+        for task in os.scandir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError):
+                kids += [int(k) for k in Path(f"{task.path}/children").read_text().split()]
+    except OSError:
+        pass
     return kids
 
 
-def _is_worker(pid: int) -> bool:
+def _workers(pid: int) -> list[int]:
+    """The analysis processes under `pid`: multiprocessing's, and what they started (a local
+    engine's forkserver and the workers it forked). Prefect's temporary server is left out."""
+    found: list[int] = []
+    todo = [k for k in _children(pid) if _is_multiprocessing(k)]
+    while todo:
+        kid = todo.pop()
+        found.append(kid)
+        todo += _children(kid)
+    return found
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (0.0 when it is gone)."""
     try:
-        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime: fields 14, 15 of stat
+
+
+def _is_multiprocessing(pid: int) -> bool:
+    try:
+        return b"multiprocessing" in Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
 
 
 class MemorySampler:
-    """Peak RSS of this process and of its multiprocessing workers, sampled every 0.1 s.
+    """Peak memory of this process and of its analysis processes, sampled every 0.1 s.
 
     Worker peaks read VmHWM (the kernel's own high-water mark), so a spike between two samples
-    still counts; the total is the largest sum seen in one sample (this process + workers).
+    still counts. Two totals, each the largest sum seen in one sample: RSS counts the pages the
+    forked workers share with their forkserver once per process; PSS (proportional set size,
+    /proc/PID/smaps_rollup) splits each shared page between its sharers, so it adds up to the
+    memory actually in use.
     """
 
     def __init__(self, interval: float = 0.1) -> None:
@@ -192,23 +217,33 @@ class MemorySampler:
         self.main_kb = 0
         self.worker_kb: dict[int, int] = {}
         self.total_kb = 0
+        self.total_pss_kb = 0
+        self.worker_cpu: dict[int, float] = {}  # CPU seconds of each, as last seen
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self.available = Path("/proc/self/status").exists()
 
-    def _sample(self) -> None:
-        main = _status_kb("self", "VmRSS")
+    def _sample(self, with_pss: bool) -> None:
+        main = _proc_kb("self", "status", "VmRSS")
         self.main_kb = max(self.main_kb, main)
-        current = 0
-        for pid in _children(os.getpid()):
-            if _is_worker(pid):
-                self.worker_kb[pid] = max(self.worker_kb.get(pid, 0), _status_kb(pid, "VmHWM"))
-                current += _status_kb(pid, "VmRSS")
-        self.total_kb = max(self.total_kb, main + current)
+        rss, pss = main, _proc_kb("self", "smaps_rollup", "Pss") if with_pss else 0
+        for pid in _workers(os.getpid()):
+            self.worker_kb[pid] = max(self.worker_kb.get(pid, 0), _proc_kb(pid, "status", "VmHWM"))
+            rss += _proc_kb(pid, "status", "VmRSS")
+            if with_pss:
+                pss += _proc_kb(pid, "smaps_rollup", "Pss")
+            self.worker_cpu[pid] = max(self.worker_cpu.get(pid, 0.0), _cpu_seconds(pid))
+        self.total_kb = max(self.total_kb, rss)
+        self.total_pss_kb = max(self.total_pss_kb, pss)
 
     def _run(self) -> None:
+        # PSS costs the kernel a walk of every page table: read once a second, not to weigh on
+        # the run it measures (the RSS figures, cheap, every interval)
+        every = max(1, round(1.0 / self.interval))
+        count = 0
         while not self._stop.is_set():
-            self._sample()
+            self._sample(with_pss=count % every == 0)
+            count += 1
             self._stop.wait(self.interval)
 
     def __enter__(self) -> MemorySampler:

@@ -90,7 +90,7 @@ def _article_row(
         utc_naive(pa.fetched_at),
         art.language if art else None,
         art.text if art else None,
-        compress(pa.raw_html) if pa.raw_html is not None else None,
+        _stored_html(pa),
         pa.status,
         pa.http_status,
         pa.error,
@@ -99,6 +99,12 @@ def _article_row(
         run_date,
         pa.truncated,
     ]
+
+
+def _stored_html(pa: ProcessedArticle) -> bytes | None:
+    if pa.html_blob is not None:
+        return pa.html_blob
+    return compress(pa.raw_html) if pa.raw_html is not None else None
 
 
 _INSERT_ARTICLE = """

@@ -18,6 +18,7 @@ from diplowatch.extractors.pipeline import Analyzer, FetchedPage
 from diplowatch.extractors.records import FeedItem, ProcessedArticle
 from diplowatch.flows.config import load_config
 from diplowatch.flows.workers import CHUNK, AnalysisSpec, Engine, shared_nlp
+from diplowatch.storage.blobs import decompress
 from tests.flow_fixtures import page
 
 pytestmark = pytest.mark.slow
@@ -44,7 +45,7 @@ def summary(done: list[ProcessedArticle]) -> list[tuple[object, ...]]:
     ]
 
 
-def test_pool_matches_in_process_analysis_in_order_with_raw_html() -> None:
+def test_pool_matches_in_process_analysis_in_order_with_the_pages_compressed() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     spec = AnalysisSpec.of(load_config(None))
@@ -59,8 +60,10 @@ def test_pool_matches_in_process_analysis_in_order_with_raw_html() -> None:
 
     done = done_1 + done_2
     assert summary(done) == summary(expected)
-    assert [d.raw_html for d in done] == [p.html for p in pages]
-    assert [d.raw_html for d in expected] == [p.html for p in pages]
+    # each page comes back compressed for storage, its raw bytes no longer carried
+    assert [decompress(d.html_blob or b"") for d in done] == [p.html for p in pages]
+    assert [decompress(d.html_blob or b"") for d in expected] == [p.html for p in pages]
+    assert all(d.raw_html is None for d in done + expected)
     assert any(d.claims for d in done)  # the diplomacy story went through the parse
     assert seconds["clean"] > 0
 
