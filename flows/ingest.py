@@ -178,7 +178,7 @@ class Run:
             if self.stopping.is_set():
                 raise RunError("the run is stopping: batch not written")
             started = perf_counter()
-            with storage_db.session(self.db_path, wait=WRITE_WAIT) as con:
+            with storage_db.session(self.db_path, wait=WRITE_WAIT, checkpoint=False) as con:
                 result = what(con)
             return result, started - asked, perf_counter() - started
 

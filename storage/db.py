@@ -230,10 +230,19 @@ def check_not_newer(path: str | Path) -> None:
 
 @contextmanager
 def session(
-    path: str | Path, *, read_only: bool = False, wait: float = 0.0
+    path: str | Path, *, read_only: bool = False, wait: float = 0.0, checkpoint: bool = True
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """`connect`, yield, and always close: releases the file lock as soon as the block ends."""
+    """`connect`, yield, and always close: releases the file lock as soon as the block ends.
+
+    `checkpoint=False` (a run's batch writes): closing leaves what was committed in the
+    write-ahead log rather than checkpointing it into the file. A close that checkpoints costs
+    more than the batch's own write (0.28 s against 0.17 s for 100 pages into a 2,000-article
+    file); the log is read back by the next open, checkpointed when it passes DuckDB's
+    `checkpoint_threshold` (16 MB), and by the run's last session, which checkpoints as usual.
+    """
     con = connect(path, read_only=read_only, wait=wait)
+    if not checkpoint and not read_only:
+        con.execute("PRAGMA disable_checkpoint_on_shutdown")
     try:
         yield con
     finally:
