@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import select
 import signal
@@ -134,8 +135,11 @@ def _watch_flow(flow_pid: int) -> None:
 
 
 def _local_context() -> multiprocessing.context.BaseContext:
+    """The forkserver's context, its server started now: it imports `PRELOAD` (seconds) while
+    the run fetches its feeds and first pages, instead of when the first pages are ready."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)  # taken when the forkserver starts, once a process
+    multiprocessing.forkserver.ensure_running()
     return context
 
 
