@@ -31,11 +31,13 @@ lint: $(STAMP) typecheck-tree
 	$(BIN)/mypy tests scripts
 
 # mypy reads modules from folders named like their packages; the repository keeps `flows/` and
-# the others at the top, so it checks them through a tree of links named as installed.
+# the others at the top, so it checks them through a tree of links named as installed: the
+# package root's own modules, its subpackages (`diplowatch/cli/`...), then the four mapped folders.
 TYPECHECK := build/typecheck/diplowatch
 typecheck-tree:
 	rm -rf build/typecheck && mkdir -p $(TYPECHECK)
 	for f in diplowatch/*.py diplowatch/py.typed; do ln -s ../../../$$f $(TYPECHECK)/; done
+	for i in diplowatch/*/__init__.py; do ln -s ../../../$${i%/__init__.py} $(TYPECHECK)/; done
 	for d in config extractors flows storage; do ln -s ../../../$$d $(TYPECHECK)/$$d; done
 
 bench: $(STAMP)

@@ -2,6 +2,6 @@
 
 import sys
 
-from diplowatch.flows.cli import main
+from diplowatch.cli import main
 
 sys.exit(main())

@@ -25,7 +25,7 @@
         └── QueryError              a read-only query failed or tried to write
 
 Expected misses (an empty feed, a page with no extractable text) are not errors: they are logged,
-counted and skipped. Errors become one line only at the CLI boundary (`diplowatch.flows.cli`).
+counted and skipped. Errors become one line only at the CLI boundary (`diplowatch.cli`).
 Any other exception (a ValueError from a helper given a value outside its contract) is a bug.
 """
 

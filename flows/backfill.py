@@ -41,7 +41,6 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from diplowatch.errors import BackfillError, InputError
 from diplowatch.extractors.records import FeedItem
-from diplowatch.flows.config import load_config
 from diplowatch.flows.daily import BATCHES_IN_FLIGHT
 from diplowatch.flows.derived import refresh_derived
 from diplowatch.flows.discovery import Discovery, SourceFetcher, archived_copies, discover
@@ -56,9 +55,10 @@ from diplowatch.flows.ingest import (
     open_fetcher,
 )
 from diplowatch.flows.progress import COUNTS, LineReporter, Reporter
-from diplowatch.flows.settings import Settings
-from diplowatch.flows.sources import Sources, backfill_sources
 from diplowatch.flows.workers import Engine
+from diplowatch.settings.loader import load_config
+from diplowatch.settings.schema import Settings
+from diplowatch.settings.sources import Sources, backfill_sources
 from diplowatch.storage import db as storage_db
 from diplowatch.storage import runs, writes
 from diplowatch.storage.publish import Publisher, publish_read_copy

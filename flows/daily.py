@@ -29,9 +29,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from diplowatch.errors import DiplowatchError, RunError
 from diplowatch.extractors.feeds import ParsedFeed, read_feed
 from diplowatch.extractors.records import FeedItem
-from diplowatch.flows.config import Feed, load_config, parse_feeds
+from diplowatch.fetch.http import FetchResult
 from diplowatch.flows.derived import refresh_derived
-from diplowatch.flows.http import FetchResult
 from diplowatch.flows.ingest import (
     ARTICLE_COUNTS,
     Fetcher,
@@ -43,8 +42,9 @@ from diplowatch.flows.ingest import (
     new_items,
     open_fetcher,
 )
-from diplowatch.flows.settings import ScheduleSettings
 from diplowatch.flows.workers import Engine
+from diplowatch.settings.loader import Feed, load_config, parse_feeds
+from diplowatch.settings.schema import ScheduleSettings
 from diplowatch.storage import db as storage_db
 from diplowatch.storage import runs, writes
 from diplowatch.storage.publish import publish_read_copy

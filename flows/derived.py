@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 
 from diplowatch.extractors.copies import CopyParams
 from diplowatch.extractors.events import EventParams
-from diplowatch.flows.config import Config
+from diplowatch.settings.loader import Config
 from diplowatch.storage import db as storage_db
 from diplowatch.storage import derived
 

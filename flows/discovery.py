@@ -48,11 +48,11 @@ from diplowatch.extractors.sitemaps import (
     sitemap_items,
     url_period,
 )
-from diplowatch.flows import http
-from diplowatch.flows.config import Feed
+from diplowatch.fetch import http
 from diplowatch.flows.ingest import Fetcher
-from diplowatch.flows.settings import Settings
-from diplowatch.flows.sources import Sources
+from diplowatch.settings.loader import Feed
+from diplowatch.settings.schema import Settings
+from diplowatch.settings.sources import Sources
 
 #: Feed id of the items found in sitemaps (the `articles.feed_id` column).
 SITEMAP_FEED = "sitemap"

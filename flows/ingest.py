@@ -33,11 +33,11 @@ from prefect.cache_policies import NO_CACHE
 from diplowatch.errors import DiplowatchError, HTTPStatusError, RunError
 from diplowatch.extractors.pipeline import FetchedPage
 from diplowatch.extractors.records import FeedItem, ProcessedArticle
-from diplowatch.flows import http
+from diplowatch.fetch import http
+from diplowatch.fetch.routing import route_mounts
 from diplowatch.flows.prefect_runtime import signal_of
-from diplowatch.flows.routing import route_mounts
-from diplowatch.flows.settings import FetchSettings
 from diplowatch.flows.workers import Engine
+from diplowatch.settings.schema import FetchSettings
 from diplowatch.storage import db as storage_db
 from diplowatch.storage import writes
 from diplowatch.storage.runs import WRITE_WAIT, RunRecord

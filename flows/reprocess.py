@@ -3,7 +3,7 @@
 When the extractor, the lexicon, the flag settings or the actor list improve, the stories already
 in the file should benefit without fetching a single page again: the pages may be gone, and the
 sites owe us nothing twice. So this module imports nothing that talks to the network (no
-flows.http, no client): it reads `articles.raw_html`, runs the same Analyzer on the same engine
+fetch.http, no client): it reads `articles.raw_html`, runs the same Analyzer on the same engine
 as the daily flow (flows.workers: local processes or a Dask cluster, the spaCy model loaded once
 per worker) and replaces each story's cleaned text, flag and claims in one transaction
 (`storage.writes.replace_analysis`), stamped with the new extractor version. Articles whose fetch
@@ -32,10 +32,10 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from diplowatch.extractors.pipeline import FetchedPage
 from diplowatch.extractors.records import FeedItem, ProcessedArticle
-from diplowatch.flows.config import load_config
 from diplowatch.flows.derived import refresh_derived
 from diplowatch.flows.ingest import Figures, Run, counts_line, interrupted
 from diplowatch.flows.workers import Engine
+from diplowatch.settings.loader import load_config
 from diplowatch.storage import db as storage_db
 from diplowatch.storage import runs, writes
 from diplowatch.storage.publish import publish_read_copy

@@ -11,9 +11,9 @@ from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Schedule
 
-from diplowatch.flows.config import Config, load_config
 from diplowatch.flows.daily import daily
-from diplowatch.flows.settings import ScheduleSettings
+from diplowatch.settings.loader import Config, load_config
+from diplowatch.settings.schema import ScheduleSettings
 
 
 def daily_schedule(schedule: ScheduleSettings) -> Schedule:

@@ -41,8 +41,8 @@ from diplowatch.extractors.actors import ActorIndex
 from diplowatch.extractors.claims import ClaimExtractor, load_nlp
 from diplowatch.extractors.pipeline import Analyzer, FetchedPage, analysis_version
 from diplowatch.extractors.records import ProcessedArticle
-from diplowatch.flows.config import Config
-from diplowatch.flows.settings import AnalysisSettings
+from diplowatch.settings.loader import Config
+from diplowatch.settings.schema import AnalysisSettings
 from diplowatch.storage.blobs import compress
 
 #: Pages per call to a worker. Small enough that every worker stays busy to the end of a batch

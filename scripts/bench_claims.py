@@ -23,7 +23,7 @@ import trafilatura
 
 from diplowatch.extractors.actors import ActorIndex
 from diplowatch.extractors.claims import ClaimExtractor, load_nlp
-from diplowatch.flows.config import load_config
+from diplowatch.settings.loader import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 

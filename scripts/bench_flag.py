@@ -23,7 +23,7 @@ from pathlib import Path
 
 from diplowatch.extractors.actors import ActorIndex
 from diplowatch.extractors.flag import flag_article
-from diplowatch.flows.config import load_config
+from diplowatch.settings.loader import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -103,8 +103,8 @@ def copies_events_cost(db: Path, config: str | None) -> tuple[float, int]:
     again, alone and over the whole file (all articles: the most a run can ask of it), so the
     share it adds to a run is printed apart from the rest.
     """
-    from diplowatch.flows.config import load_config
     from diplowatch.flows.derived import refresh_now
+    from diplowatch.settings.loader import load_config
 
     cfg = load_config(config)
     started = time.perf_counter()
@@ -296,8 +296,8 @@ def diplomacy_pages(count: int) -> list[tuple[str, bytes]]:
     """
     import httpx
 
-    from diplowatch.flows.demo_server import DemoServer
-    from diplowatch.flows.routing import route_mounts
+    from diplowatch.demo.server import DemoServer
+    from diplowatch.fetch.routing import route_mounts
 
     with DemoServer() as server:
         stories = [a for a in server.articles() if a["diplomacy"]]

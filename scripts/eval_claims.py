@@ -60,8 +60,8 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 def analyze(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The `analyze` contract's output for `docs`, in process."""
-    from diplowatch.flows.config import load_config
     from diplowatch.flows.workers import build_analyzer
+    from diplowatch.settings.loader import load_config
 
     return list(build_analyzer(load_config(None)).analyze_documents(docs))
 

@@ -418,6 +418,6 @@ def user_config(tmp_path: Path, archive: tuple[ArchiveSite, HTTPServer]) -> Path
 
 
 def run_cli(*args: str) -> int:
-    from diplowatch.flows.cli import main
+    from diplowatch.cli import main
 
     return main(list(args))

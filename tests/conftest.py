@@ -62,8 +62,8 @@ def extractor() -> Any:
     """The shipped configuration's claim extractor, on the process's one spaCy pipeline."""
     from diplowatch.extractors.actors import ActorIndex
     from diplowatch.extractors.claims import ClaimExtractor
-    from diplowatch.flows.config import load_config
     from diplowatch.flows.workers import shared_nlp
+    from diplowatch.settings.loader import load_config
 
     config = load_config(None)
     return ClaimExtractor(shared_nlp(), ActorIndex.from_config(config.actors), config.lexicon)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from diplowatch.flows.cli import main
+from diplowatch.cli import main
 from tests.conftest import SHARED
 from tests.flow_fixtures import page
 

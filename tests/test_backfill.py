@@ -225,8 +225,8 @@ def test_bad_requests_are_clear_errors(
 
 
 def test_backfill_sources_per_outlet(user_config: Path) -> None:
-    from diplowatch.flows.config import load_config
-    from diplowatch.flows.sources import backfill_sources
+    from diplowatch.settings.loader import load_config
+    from diplowatch.settings.sources import backfill_sources
 
     cfg = load_config(user_config)
     ours = backfill_sources(cfg, [OUTLET.upper()])

@@ -69,7 +69,7 @@ def fresh_report(tmp_path_factory: pytest.TempPathFactory) -> str:
 def run_set(devset: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     from diplowatch.extractors.actors import ActorIndex
     from diplowatch.extractors.claims import ClaimExtractor, load_nlp
-    from diplowatch.flows.config import load_config
+    from diplowatch.settings.loader import load_config
 
     config = load_config(None)
     extractor = ClaimExtractor(load_nlp(), ActorIndex.from_config(config.actors), config.lexicon)

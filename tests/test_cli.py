@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from diplowatch.flows.cli import main
+from diplowatch.cli import main
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +35,7 @@ def counts(db: Path) -> tuple[int, int, int]:
 
 
 def test_demo_fills_the_file(demo_db: Path) -> None:
-    from diplowatch.flows.demo_server import DemoServer
+    from diplowatch.demo.server import DemoServer
 
     with DemoServer() as server:
         sample = server.articles()
@@ -126,8 +126,8 @@ def test_query_while_another_process_writes(
 
 
 def test_settings_lists_every_setting_with_help(capsys: pytest.CaptureFixture[str]) -> None:
-    from diplowatch.flows.config import load_config
-    from diplowatch.flows.settings import describe_settings
+    from diplowatch.settings.loader import load_config
+    from diplowatch.settings.schema import describe_settings
 
     assert main(["settings"]) == 0
     out = capsys.readouterr().out

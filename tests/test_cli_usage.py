@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from diplowatch import __version__
-from diplowatch.flows.cli import build_parser, main
-from diplowatch.flows.cli.completion import script
-from diplowatch.flows.cli.parser import COMMANDS, subcommands
+from diplowatch.cli import build_parser, main
+from diplowatch.cli.completion import script
+from diplowatch.cli.parser import COMMANDS, subcommands
 
 DIPLOWATCH = Path(sys.executable).with_name("diplowatch")
 
@@ -119,7 +119,7 @@ def test_an_unknown_outlet_is_named_with_the_known_ones(tmp_path: Path) -> None:
 def test_a_mistake_answers_before_prefect_loads(tmp_path: Path) -> None:
     """The check runs before any flow module is imported (Prefect alone takes seconds)."""
     code = (
-        "import sys; from diplowatch.flows.cli import main; "
+        "import sys; from diplowatch.cli import main; "
         "status = main(['run', '--config', '/nonexistent']); "
         "print(status, 'prefect' in sys.modules)"
     )

@@ -16,7 +16,7 @@ import pytest
 
 from diplowatch.errors import ConfigError
 from diplowatch.extractors.actors import ActorIndex
-from diplowatch.flows.config import Feed, load_config, parse_feeds
+from diplowatch.settings.loader import Feed, load_config, parse_feeds
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -229,7 +229,7 @@ def test_an_empty_user_file_changes_nothing(tmp_path: Path, name: str) -> None:
 
 
 def test_shipped_settings_and_declarations_agree() -> None:
-    from diplowatch.flows.settings import Settings, describe_settings
+    from diplowatch.settings.schema import Settings, describe_settings
 
     with files("diplowatch.config").joinpath("settings.toml").open("rb") as fh:
         shipped = tomllib.load(fh)
@@ -256,7 +256,7 @@ def test_loading_the_config_imports_no_heavy_library(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from diplowatch.errors import ConfigError\n"
-        "from diplowatch.flows.config import load_config\n"
+        "from diplowatch.settings.loader import load_config\n"
         "try:\n"
         f"    load_config({str(tmp_path)!r})\n"
         "except ConfigError as exc:\n"

@@ -90,8 +90,8 @@ def test_thresholds_leave_a_margin_on_the_fixtures() -> None:
 
 
 def test_the_shipped_settings_are_the_measured_thresholds() -> None:
-    from diplowatch.flows.config import load_config
     from diplowatch.flows.derived import params_of
+    from diplowatch.settings.loader import load_config
 
     assert params_of(load_config(None)) == (CopyParams(), EventParams())
 

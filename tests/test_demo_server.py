@@ -1,4 +1,4 @@
-"""The offline demo sample and its loopback server (flows/demo_server.py), through real HTTP."""
+"""The offline demo sample and its loopback server (diplowatch/demo/), through real HTTP."""
 
 from __future__ import annotations
 
@@ -18,13 +18,9 @@ import httpx
 import pytest
 import trafilatura
 
-from diplowatch.flows.demo_server import (
-    COOKIE_TEXT,
-    DEMO_ORIGIN,
-    FOOTER_NOTICE,
-    DemoServer,
-)
-from diplowatch.flows.routing import route_mounts
+from diplowatch.demo.pages import COOKIE_TEXT, FOOTER_NOTICE
+from diplowatch.demo.server import DEMO_ORIGIN, DemoServer
+from diplowatch.fetch.routing import route_mounts
 
 
 @pytest.fixture(scope="module")

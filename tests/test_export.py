@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from diplowatch.flows.cli import main
+from diplowatch.cli import main
 from tests import analyst_db
 
 
@@ -170,7 +170,7 @@ def test_read_command_mistakes_are_one_line(
 
 
 def test_report_folds_wire_copies(db: Path, tmp_path: Path) -> None:
-    from diplowatch.flows.report import write_report
+    from diplowatch.report import write_report
     from diplowatch.storage import db as storage_db
 
     out = tmp_path / "r.html"

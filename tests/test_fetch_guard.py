@@ -1,4 +1,4 @@
-"""Where and how much we fetch: flows/netguard.py, flows/bodies.py, the budget in flows/limits.py.
+"""Where and how much we fetch: fetch/netguard.py, fetch/bodies.py, the budget in fetch/limits.py.
 
 Against real loopback servers (tests/hostile/server.py); the only thing faked is a DNS answer, for
 the rebinding test. Figures (seconds, bytes) are printed; only memory is asserted on.
@@ -25,10 +25,10 @@ from diplowatch.errors import (
     InternalAddressError,
     ResponseTooLargeError,
 )
-from diplowatch.flows import netguard
-from diplowatch.flows.http import FetchResult, HostLimiter, fetch, fetch_many, make_client
-from diplowatch.flows.netguard import GuardedBackend, check_url, literal_address, non_public_kind
-from diplowatch.flows.settings import FetchSettings
+from diplowatch.fetch import netguard
+from diplowatch.fetch.http import FetchResult, HostLimiter, fetch, fetch_many, make_client
+from diplowatch.fetch.netguard import GuardedBackend, check_url, literal_address, non_public_kind
+from diplowatch.settings.schema import FetchSettings
 from tests.hostile.server import (
     HostileServer,
     InternalServers,

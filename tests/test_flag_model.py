@@ -23,7 +23,7 @@ from diplowatch.errors import ConfigError
 from diplowatch.extractors.actors import ActorIndex
 from diplowatch.extractors.flag import flag_article, probability
 from diplowatch.extractors.flag_features import extract_features, feature_names
-from diplowatch.flows.config import load_config
+from diplowatch.settings.loader import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""flows/http.py against a real loopback HTTP server (pytest-httpserver, threaded).
+"""diplowatch/fetch/http.py against a real loopback HTTP server (pytest-httpserver, threaded).
 
 Backoffs and timeouts are tiny so the whole module runs in a few seconds.
 """
@@ -23,8 +23,8 @@ from diplowatch.errors import (
     HTTPStatusError,
     ResponseTooLargeError,
 )
-from diplowatch.flows import http
-from diplowatch.flows.http import (
+from diplowatch.fetch import http
+from diplowatch.fetch.http import (
     FetchRequest,
     FetchResult,
     HostLimiter,
@@ -32,7 +32,7 @@ from diplowatch.flows.http import (
     fetch_many,
     make_client,
 )
-from diplowatch.flows.settings import FetchSettings
+from diplowatch.settings.schema import FetchSettings
 
 T = TypeVar("T")
 UA = "diplowatch-test/1.0 (+https://example.invalid/contact)"

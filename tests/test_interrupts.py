@@ -91,7 +91,7 @@ def assert_whole_batches(db: Path, total: int) -> None:
 def test_demo_interrupted_mid_run(
     tmp_path: Path, config_dir: Path, signum: signal.Signals, status: int
 ) -> None:
-    from diplowatch.flows.demo_server import DemoServer
+    from diplowatch.demo.server import DemoServer
 
     with DemoServer() as demo:
         total = len(demo.articles())

@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from diplowatch.cli import main
 from diplowatch.errors import NewerDatabaseError
-from diplowatch.flows.cli import main
 from diplowatch.storage.db import check_not_newer, connect
 from diplowatch.storage.migrations import MIGRATIONS, Migrations, migrate
 

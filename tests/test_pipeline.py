@@ -11,9 +11,9 @@ import pytest
 
 from diplowatch.extractors.pipeline import Analyzer, FetchedPage, cut_text
 from diplowatch.extractors.records import FeedItem
-from diplowatch.flows.config import load_config
-from diplowatch.flows.settings import AnalysisSettings
 from diplowatch.flows.workers import build_analyzer
+from diplowatch.settings.loader import load_config
+from diplowatch.settings.schema import AnalysisSettings
 from diplowatch.storage import connect, save_batch, start_run
 from diplowatch.storage.migrations import MIGRATIONS, Migrations, migrate
 from tests.flow_fixtures import ARTICLES, page

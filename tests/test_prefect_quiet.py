@@ -54,7 +54,7 @@ env = dict(os.environ)
 import prefect, prefect.flows  # Prefect's own logging set-up, for a fair comparison
 after_prefect = (dict(os.environ), filters())
 import diplowatch.flows
-import diplowatch.flows.daily, diplowatch.flows.cli, diplowatch.flows.prefect_runtime
+import diplowatch.flows.daily, diplowatch.cli, diplowatch.flows.prefect_runtime
 after_ours = (dict(os.environ), filters())
 print(json.dumps({
     "env_changed_by_prefect": sorted(set(after_prefect[0].items()) ^ set(env.items())),

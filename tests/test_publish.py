@@ -17,8 +17,8 @@ from typing import Any
 import duckdb
 import pytest
 
+from diplowatch.cli import main
 from diplowatch.errors import StorageError
-from diplowatch.flows.cli import main
 from diplowatch.storage import runs
 from diplowatch.storage.db import connect, connect_reader, read_copy_path, reader_path
 from diplowatch.storage.publish import Publisher, publish_read_copy

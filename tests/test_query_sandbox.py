@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from diplowatch.flows.cli import main
+from diplowatch.cli import main
 from diplowatch.storage.db import SANDBOX, connect, connect_reader
 
 MARKER = "contenu-secret-7f3a"

@@ -116,7 +116,7 @@ def test_claim_counts_once_per_copy_group(con: duckdb.DuckDBPyConnection) -> Non
 def test_the_demo_folds_a_reprint_and_tells_one_call_from_both_sides(
     tmp_path: Path, prefect_harness: None
 ) -> None:
-    from diplowatch.flows.cli import main
+    from diplowatch.cli import main
 
     db = tmp_path / "demo.duckdb"
     assert main(["demo", "--db", str(db), "-q"]) == 0

@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from diplowatch.flows.cli import main
+from diplowatch.cli import main
 
 pytestmark = pytest.mark.slow
 

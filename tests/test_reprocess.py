@@ -83,8 +83,8 @@ def test_reprocess_after_a_lexicon_change_makes_no_request(
     socket_watch: list[Any],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from diplowatch.flows.config import load_config
     from diplowatch.flows.workers import version_of
+    from diplowatch.settings.loader import load_config
 
     site, server = archive
     db = tmp_path / "news.duckdb"

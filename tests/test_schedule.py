@@ -6,8 +6,8 @@ from pathlib import Path
 
 from prefect.client.schemas.schedules import CronSchedule
 
-from diplowatch.flows.config import load_config
 from diplowatch.flows.schedule import daily_deployment, daily_schedule
+from diplowatch.settings.loader import load_config
 
 
 def test_schedule_follows_the_settings(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from diplowatch.flows.cli import main
+from diplowatch.cli import main
 from tests import analyst_db
 
 

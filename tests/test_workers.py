@@ -16,8 +16,8 @@ from diplowatch.extractors.actors import ActorIndex
 from diplowatch.extractors.claims import ClaimExtractor
 from diplowatch.extractors.pipeline import Analyzer, FetchedPage
 from diplowatch.extractors.records import FeedItem, ProcessedArticle
-from diplowatch.flows.config import load_config
 from diplowatch.flows.workers import CHUNK, AnalysisSpec, Engine, shared_nlp
+from diplowatch.settings.loader import load_config
 from diplowatch.storage.blobs import decompress
 from tests.flow_fixtures import page
 
@@ -78,7 +78,7 @@ def test_a_worker_dies_with_its_parent(tmp_path) -> None:
 
     script = (
         "import sys, time\n"
-        "from diplowatch.flows.config import load_config\n"
+        "from diplowatch.settings.loader import load_config\n"
         "from diplowatch.flows.workers import AnalysisSpec, Engine\n"
         "with Engine(AnalysisSpec.of(load_config(None)), workers=2) as engine:\n"
         "    pids = [engine._pool.submit(__import__('os').getpid).result() for _ in range(4)]\n"

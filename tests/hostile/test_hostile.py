@@ -135,7 +135,7 @@ def test_nested_cdx_and_deep_sitemap_fail_their_source_only(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Backfill: a CDX answer 100,000 arrays deep and a sitemap 100,000 elements deep."""
-    from diplowatch.flows.cli import main
+    from diplowatch.cli import main
 
     hostile, _ = servers
     base = hostile.base

@@ -114,7 +114,7 @@ def _check_out(command: str, out: str) -> None:
 def _check_export(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from diplowatch.flows.cli.parser import EXPORT_FORMATS
+    from diplowatch.cli.parser import EXPORT_FORMATS
 
     if (args.table is None) == (args.query is None):
         usage_error("export", "give a TABLE or --query SQL (one of them)")

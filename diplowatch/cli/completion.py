@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import shlex
 
-from diplowatch.flows.cli.parser import build_parser, subcommands
+from diplowatch.cli.parser import build_parser, subcommands
 
 _FUNCTION = """_diplowatch() {{
     local cur prev command opts

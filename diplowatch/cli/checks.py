@@ -10,8 +10,8 @@ import argparse
 import os
 from pathlib import Path
 
+from diplowatch.cli.parser import DEMO_DB, READ_COMMANDS, Command
 from diplowatch.errors import InputError, StorageError
-from diplowatch.flows.cli.parser import DEMO_DB, READ_COMMANDS, Command
 
 
 def check_window(command: str, args: argparse.Namespace) -> None:
@@ -39,18 +39,18 @@ def check_writable_db(command: Command, args: argparse.Namespace) -> None:
 def prepare(command: Command, args: argparse.Namespace) -> None:
     """Load and check everything `command` needs; raise a DiplowatchError at the first problem."""
     if command.config:
-        from diplowatch.flows.config import load_config
+        from diplowatch.settings.loader import load_config
 
         args.cfg = load_config(args.config)
     check_window(command.name, args)
     if command.name == "backfill":
-        from diplowatch.flows.sources import backfill_sources
+        from diplowatch.settings.sources import backfill_sources
 
         # a misspelt outlet would backfill nothing, silently: named here with the known ones
         backfill_sources(args.cfg, args.outlet)
     if command.flow and command.name != "serve":
         check_writable_db(command, args)
     if command.name in READ_COMMANDS:  # analyst-output: the read commands' own options
-        from diplowatch.flows.cli.filters import check_read
+        from diplowatch.cli.filters import check_read
 
         check_read(command.name, args)

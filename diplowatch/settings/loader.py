@@ -3,9 +3,9 @@
 A user's file overrides only what it names: tables merge key by key, so a user's `feeds.toml`
 that holds `[feeds.lemonde-international] enabled = false` disables one feed and keeps the rest;
 arrays (`[[actor]]`, term lists) are replaced whole. Each merged file is then checked against its
-schema (`flows/settings.py` for settings.toml, `extractors/schemas.py` for the extractors' files,
+schema (`schema.py` for settings.toml, `extractors/schemas.py` for the extractors' files,
 below for feeds.toml), and the first problem becomes one `ConfigError` line naming the file, the
-key and the value (`flows/validation.py`): the user's file whenever the bad value came from it.
+key and the value (`validation.py`): the user's file whenever the bad value came from it.
 
 Imports nothing heavier than pydantic: the CLI validates a configuration before any flow starts.
 """
@@ -25,8 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from diplowatch.errors import ConfigError
 from diplowatch.extractors.schemas import ActorsFile, FlagFile, LexiconFile
-from diplowatch.flows.settings import HttpUrl, Settings
-from diplowatch.flows.validation import validate
+from diplowatch.settings.schema import HttpUrl, Settings
+from diplowatch.settings.validation import validate
 
 __all__ = [
     "Config",

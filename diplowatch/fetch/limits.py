@@ -1,6 +1,6 @@
 """Politeness and budgets per host: bounded concurrency, a request rate, a time budget.
 
-No Prefect and no HTTP here: `flows.http.fetch` takes a slot for every attempt.
+No Prefect and no HTTP here: `diplowatch.fetch.http.fetch` takes a slot for every attempt.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import time
 from collections.abc import AsyncIterator
 
 from diplowatch.extractors.urls import host_of
-from diplowatch.flows.settings import FetchSettings
+from diplowatch.settings.schema import FetchSettings
 
 
 class HostBudget:

@@ -15,13 +15,13 @@ from itertools import zip_longest
 from string import Template
 
 from diplowatch import __version__
-from diplowatch.flows.report.charts import SIDE_COLORS, palette, stacked_bars, stacked_columns
-from diplowatch.flows.report.data import Claim, ReportData, over_time, top_speakers
+from diplowatch.report.charts import SIDE_COLORS, palette, stacked_bars, stacked_columns
+from diplowatch.report.data import Claim, ReportData, over_time, top_speakers
 from diplowatch.storage.articles_read import StoredArticle, sentence_span
 from diplowatch.storage.listings import sides_in_order
 from diplowatch.storage.readouts import Readout, ReadoutClaim
 
-_HERE = files("diplowatch.flows.report")
+_HERE = files("diplowatch.report")
 
 
 def _e(value: object) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from diplowatch.errors import ConfigError
-from diplowatch.flows.config import Config, Feed
+from diplowatch.settings.loader import Config, Feed
 
 
 @dataclass(frozen=True)

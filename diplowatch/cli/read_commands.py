@@ -10,8 +10,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
+from diplowatch.cli.output import is_terminal, print_rows, prog
 from diplowatch.errors import InputError
-from diplowatch.flows.cli.output import is_terminal, print_rows, prog
 
 
 def _read_docs(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
@@ -125,7 +125,7 @@ def cmd_flagged(args: argparse.Namespace) -> int:
 
 
 def cmd_readouts(args: argparse.Namespace) -> int:
-    from diplowatch.flows.cli.views import print_readouts
+    from diplowatch.cli.views import print_readouts
     from diplowatch.storage.listings import event_ids, has_events
     from diplowatch.storage.readouts import readouts
 
@@ -146,7 +146,7 @@ def cmd_readouts(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from diplowatch.flows.cli.views import print_article
+    from diplowatch.cli.views import print_article
     from diplowatch.storage.articles_read import load_article
 
     with _read_only(args) as con:
@@ -166,7 +166,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from diplowatch.flows.report import write_report
+    from diplowatch.report import write_report
 
     with _read_only(args) as con:
         stats = write_report(con, Path(args.out), since=args.since, until=args.until)
@@ -176,8 +176,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def demo_report(db: str) -> None:
     """The end of `diplowatch demo`: the report beside the database, and one event's readouts."""
-    from diplowatch.flows.cli.views import print_readouts
-    from diplowatch.flows.report import write_report
+    from diplowatch.cli.views import print_readouts
+    from diplowatch.report import write_report
     from diplowatch.storage.listings import has_events
     from diplowatch.storage.readouts import readouts
 
@@ -200,7 +200,7 @@ def con_path(args: argparse.Namespace) -> str:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    from diplowatch.flows.settings import describe_settings
+    from diplowatch.settings.schema import describe_settings
 
     for name, kind, value, help_text in describe_settings(args.cfg.settings):
         print(f"{name} = {value!r}  ({kind})\n    {help_text}")

@@ -38,16 +38,16 @@ from diplowatch.errors import (
     ResponseTooLargeError,
 )
 from diplowatch.extractors.urls import host_of
-from diplowatch.flows.bodies import ACCEPT_ENCODING, read_body
-from diplowatch.flows.limits import HostBudget, HostLimiter
-from diplowatch.flows.netguard import (
+from diplowatch.fetch.bodies import ACCEPT_ENCODING, read_body
+from diplowatch.fetch.limits import HostBudget, HostLimiter
+from diplowatch.fetch.netguard import (
     ALLOWED_SCHEMES,
     GuardedTransport,
     RefusedAddress,
     check_url,
     shown,
 )
-from diplowatch.flows.settings import FetchSettings
+from diplowatch.settings.schema import FetchSettings
 
 __all__ = [
     "ALLOWED_SCHEMES",

@@ -56,8 +56,8 @@ def write_report(
     until: date | None = None,
 ) -> ReportStats:
     """Write the report of `since`..`until` (publication dates, both included) to `out`."""
-    from diplowatch.flows.report.data import collect
-    from diplowatch.flows.report.render import render
+    from diplowatch.report.data import collect
+    from diplowatch.report.render import render
 
     began = time.perf_counter()
     data = collect(con, since, until)

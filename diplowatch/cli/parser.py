@@ -230,7 +230,7 @@ def _add_options(name: str, p: argparse.ArgumentParser) -> None:
             help="publication date of the FILEs (picks who holds a role then)",
         )
     elif name in READ_COMMANDS:
-        from diplowatch.flows.cli.read_options import add_read_options
+        from diplowatch.cli.read_options import add_read_options
 
         add_read_options(name, p)
     elif name == "completion":
@@ -315,6 +315,6 @@ def handler(command: str) -> Callable[[argparse.Namespace], int]:
 
     module, _, function = BY_NAME[command].target.partition(":")
     fn: Callable[[argparse.Namespace], int] = getattr(
-        import_module(f"diplowatch.flows.cli.{module}"), function
+        import_module(f"diplowatch.cli.{module}"), function
     )
     return fn

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
+from diplowatch.cli.output import print_rows
+from diplowatch.cli.parser import BY_NAME, Command, build_parser, handler
 from diplowatch.errors import DiplowatchError
-from diplowatch.flows.cli.output import print_rows
-from diplowatch.flows.cli.parser import BY_NAME, Command, build_parser, handler
 
 __all__ = ["build_parser", "main", "print_rows"]
 
@@ -49,7 +49,7 @@ def _run_lock(command: Command, args: argparse.Namespace) -> AbstractContextMana
 
     `serve` takes none here: it would hold the file while it only waits for its schedule.
     """
-    from diplowatch.flows.cli.parser import DEMO_DB
+    from diplowatch.cli.parser import DEMO_DB
     from diplowatch.storage.db import db_path
     from diplowatch.storage.runlock import run_lock
 
@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = BY_NAME[args.command]
     try:
-        from diplowatch.flows.cli.checks import prepare
+        from diplowatch.cli.checks import prepare
 
         prepare(command, args)
         if not command.flow:

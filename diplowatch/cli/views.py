@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from itertools import zip_longest
 from typing import TextIO
 
+from diplowatch.cli.output import is_terminal, print_rows, terminal_width
 from diplowatch.errors import InputError
-from diplowatch.flows.cli.output import is_terminal, print_rows, terminal_width
 from diplowatch.storage.articles_read import StoredArticle, StoredClaim, sentence_span
 from diplowatch.storage.listings import sides_in_order
 from diplowatch.storage.readouts import Readout, ReadoutClaim

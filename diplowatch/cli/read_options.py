@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from diplowatch.flows.cli.parser import (
+from diplowatch.cli.parser import (
     EXPORT_FORMATS,
     FORMATS,
     _window,

@@ -1,6 +1,6 @@
 """The commands that start a flow: run, demo, backfill, reprocess, serve.
 
-Each is called after `diplowatch.flows.cli.checks` has loaded and validated everything it needs,
+Each is called after `diplowatch.cli.checks` has loaded and validated everything it needs,
 so a mistake has already been answered in one line before Prefect is imported.
 """
 
@@ -10,9 +10,9 @@ import argparse
 import sys
 from datetime import date
 
-from diplowatch.flows.cli.output import counts_line, print_rows, prog
-from diplowatch.flows.cli.parser import DEMO_DB
-from diplowatch.flows.cli.read_commands import demo_report
+from diplowatch.cli.output import counts_line, print_rows, prog
+from diplowatch.cli.parser import DEMO_DB
+from diplowatch.cli.read_commands import demo_report
 
 # The sample's articles are dated around the Biden–Putin call it is written about.
 DEMO_RUN_DATE = date(2021, 12, 7)
@@ -36,8 +36,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from diplowatch.demo.server import DemoServer
     from diplowatch.flows.daily import daily
-    from diplowatch.flows.demo_server import DemoServer
     from diplowatch.storage import db as storage_db
     from diplowatch.storage import queries
 
