@@ -43,11 +43,21 @@ def refresh_now(
     *,
     window: tuple[date | None, date | None] | None = None,
 ) -> dict[str, int]:
-    """Refresh copies and events: pending articles, or all dated within `window` (since, until)."""
+    """Refresh copies and events: pending articles, or all dated within `window` (since, until).
+
+    A day at a time (`derived.day_slices`), each day its own transaction: a backfill's months
+    are never all in memory at once, and a crash keeps the days already done.
+    """
     copies, events = params_of(cfg)
     with storage_db.session(db_path, wait=WRITE_WAIT) as con:
         urls = derived.pending_urls(con) if window is None else derived.urls_between(con, *window)
-        return {"refreshed": len(urls), **derived.refresh(con, urls, copies, events)}
+        counts = {"refreshed": len(urls)}
+        for urls_of_day in derived.day_slices(con, urls):
+            for key, value in derived.refresh(con, urls_of_day, copies, events).items():
+                counts[key] = counts.get(key, 0) + value
+    for key in ("compared", "regrouped", "events", "event_articles"):
+        counts.setdefault(key, 0)
+    return counts
 
 
 @task(name="refresh-copies-events", cache_policy=NO_CACHE)

@@ -32,7 +32,14 @@ from diplowatch.extractors.copies import CopyDoc, CopyParams, copy_groups, copy_
 from diplowatch.extractors.events import EventDoc, EventParams, group_events
 from diplowatch.storage.transaction import transaction
 
-__all__ = ["pending_urls", "refresh", "refresh_copies", "refresh_events", "urls_between"]
+__all__ = [
+    "day_slices",
+    "pending_urls",
+    "refresh",
+    "refresh_copies",
+    "refresh_events",
+    "urls_between",
+]
 
 _DAY = "coalesce(published, run_date, fetched::DATE)"
 _WHEN = "coalesce(published::TIMESTAMP, fetched, run_date::TIMESTAMP)"
@@ -55,6 +62,25 @@ def urls_between(
         [since, since, until, until],
     ).fetchall()
     return [row[0] for row in rows]
+
+
+def day_slices(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> list[list[str]]:
+    """`urls` cut by their article's day, in date order (undated ones last, together).
+
+    A refresh holds the texts and shingles of its core and ring in memory: refreshed a day at a
+    time, that is the articles within `window_days` of one day, however many days a backfill
+    added, and each slice meets the ones before it already grouped, as a daily run would.
+    """
+    rows = _rows(
+        con,
+        f"SELECT {_DAY}, url FROM articles WHERE url IN (SELECT unnest(?::TEXT[]))",
+        [list(urls)],
+    )
+    by_day: dict[date | None, list[str]] = {}
+    for day, url in rows:
+        by_day.setdefault(day, []).append(url)
+    order = sorted(by_day, key=lambda day: (day is None, day or date.min))
+    return [sorted(by_day[day]) for day in order]
 
 
 # --- copies -------------------------------------------------------------------------------------

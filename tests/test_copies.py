@@ -192,6 +192,22 @@ def test_refresh_groups_runs_incrementally_and_reruns_change_nothing(tmp_path: P
         assert _groups(con) == {**expected, "https://empty.example/1": "https://empty.example/1"}
 
 
+def test_a_refresh_a_day_at_a_time_finds_the_groups_of_one_refresh(tmp_path: Path) -> None:
+    """How flows.derived refreshes a backfill's months: day by day, never all in memory."""
+    docs = {str(a["url"]): a for a in _fixtures()}
+    expected = json.loads((GOLDEN / "expected.json").read_text(encoding="utf-8"))
+    with session(tmp_path / "db.duckdb") as con:
+        for url in sorted(docs):
+            _insert(con, url, docs[url]["day"], _text(docs[url]))  # type: ignore[arg-type]
+        slices = derived.day_slices(con, derived.pending_urls(con))
+        assert len(slices) > 2  # the fixtures span several days
+        assert sorted(url for day in slices for url in day) == sorted(docs)
+        for urls_of_day in slices:
+            derived.refresh(con, urls_of_day, PARAMS, EventParams())
+        assert derived.pending_urls(con) == []
+        assert _groups(con) == expected
+
+
 def test_an_earlier_copy_arriving_later_becomes_the_group_key(tmp_path: Path) -> None:
     text = _text(_fixtures()[0])
     with session(tmp_path / "db.duckdb") as con:
