@@ -51,13 +51,12 @@ def refresh_now(
     copies, events = params_of(cfg)
     with storage_db.session(db_path, wait=WRITE_WAIT) as con:
         urls = derived.pending_urls(con) if window is None else derived.urls_between(con, *window)
-        counts = {"refreshed": len(urls)}
+        regrouped = 0
         for urls_of_day in derived.day_slices(con, urls):
-            for key, value in derived.refresh(con, urls_of_day, copies, events).items():
-                counts[key] = counts.get(key, 0) + value
-    for key in ("compared", "regrouped", "events", "event_articles"):
-        counts.setdefault(key, 0)
-    return counts
+            regrouped += derived.refresh(con, urls_of_day, copies, events)["regrouped"]
+        # a day's events may be rewritten again by the next day's: counted once, as they end
+        events_now = derived.events_of(con, urls)
+    return {"refreshed": len(urls), "regrouped": regrouped, "events": events_now}
 
 
 @task(name="refresh-copies-events", cache_policy=NO_CACHE)

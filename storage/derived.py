@@ -34,6 +34,7 @@ from diplowatch.storage.transaction import transaction
 
 __all__ = [
     "day_slices",
+    "events_of",
     "pending_urls",
     "refresh",
     "refresh_copies",
@@ -81,6 +82,16 @@ def day_slices(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> list[list
         by_day.setdefault(day, []).append(url)
     order = sorted(by_day, key=lambda day: (day is None, day or date.min))
     return [sorted(by_day[day]) for day in order]
+
+
+def events_of(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> int:
+    """How many events hold at least one of `urls`."""
+    row = con.execute(
+        "SELECT count(DISTINCT event_id) FROM event_articles"
+        " WHERE url IN (SELECT unnest(?::TEXT[]))",
+        [list(urls)],
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 # --- copies -------------------------------------------------------------------------------------
