@@ -28,11 +28,12 @@ from typing import Any
 
 import duckdb
 
-from diplowatch.extractors.copies import CopyDoc, CopyParams, copy_groups, copy_pairs
+from diplowatch.extractors.copies import CopyDoc, CopyParams, copy_groups, copy_pairs, shingles
 from diplowatch.extractors.events import EventDoc, EventParams, group_events
 from diplowatch.storage.transaction import transaction
 
 __all__ = [
+    "ShingleCache",
     "day_slices",
     "events_of",
     "pending_urls",
@@ -65,7 +66,9 @@ def urls_between(
     return [row[0] for row in rows]
 
 
-def day_slices(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> list[list[str]]:
+def day_slices(
+    con: duckdb.DuckDBPyConnection, urls: Sequence[str]
+) -> list[tuple[date | None, list[str]]]:
     """`urls` cut by their article's day, in date order (undated ones last, together).
 
     A refresh holds the texts and shingles of its core and ring in memory: refreshed a day at a
@@ -81,7 +84,26 @@ def day_slices(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> list[list
     for day, url in rows:
         by_day.setdefault(day, []).append(url)
     order = sorted(by_day, key=lambda day: (day is None, day or date.min))
-    return [sorted(by_day[day]) for day in order]
+    return [(day, sorted(by_day[day])) for day in order]
+
+
+class ShingleCache:
+    """Shingle sets kept from one day's slice to the next: a day's ring is mostly the previous
+    day's, so each text is shingled once per refresh, not once per day that sees it. Texts do
+    not change during a refresh; what falls out of the window is forgotten."""
+
+    def __init__(self) -> None:
+        self.sets: dict[str, frozenset[int]] = {}
+        self._days: dict[str, date | None] = {}
+
+    def fill(self, docs: Iterable[CopyDoc]) -> None:
+        for doc in docs:
+            if doc.url not in self.sets:
+                self.sets[doc.url], self._days[doc.url] = shingles(doc.text), doc.day
+
+    def forget_before(self, day: date) -> None:
+        for url in [u for u, d in self._days.items() if d is not None and d < day]:
+            del self.sets[url], self._days[url]
 
 
 def events_of(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> int:
@@ -102,7 +124,10 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[t
 
 
 def refresh_copies(
-    con: duckdb.DuckDBPyConnection, urls: Sequence[str], params: CopyParams
+    con: duckdb.DuckDBPyConnection,
+    urls: Sequence[str],
+    params: CopyParams,
+    cache: ShingleCache | None = None,
 ) -> dict[str, int]:
     """Recompute the copy groups of `urls`; returns {"compared": n, "regrouped": m}."""
     if not urls:
@@ -145,7 +170,9 @@ def refresh_copies(
         [sorted(compared)],
     )
     docs = [CopyDoc(url, day, text) for url, day, text in texts]
-    pairs = copy_pairs(docs, params, probe=core)
+    if cache is not None:
+        cache.fill(docs)
+    pairs = copy_pairs(docs, params, probe=core, shingled=cache.sets if cache else None)
     kept = [(row[0], row[3]) for row in ring_rows if row[3] and row[3] != row[0] and row[3] in meta]
     earliest = {url: (row[1] or date.max, row[2] or datetime.max, url) for url, row in meta.items()}
     groups = copy_groups(meta, [*pairs, *kept], earliest)
@@ -255,9 +282,10 @@ def refresh(
     urls: Sequence[str],
     copies: CopyParams,
     events: EventParams,
+    cache: ShingleCache | None = None,
 ) -> dict[str, int]:
     """Copy groups, then events (which fold copies), for `urls`: one transaction."""
     with transaction(con):
-        counts = refresh_copies(con, urls, copies)
+        counts = refresh_copies(con, urls, copies, cache)
         counts.update(refresh_events(con, urls, events))
     return counts

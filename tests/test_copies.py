@@ -201,9 +201,11 @@ def test_a_refresh_a_day_at_a_time_finds_the_groups_of_one_refresh(tmp_path: Pat
             _insert(con, url, docs[url]["day"], _text(docs[url]))  # type: ignore[arg-type]
         slices = derived.day_slices(con, derived.pending_urls(con))
         assert len(slices) > 2  # the fixtures span several days
-        assert sorted(url for day in slices for url in day) == sorted(docs)
-        for urls_of_day in slices:
-            derived.refresh(con, urls_of_day, PARAMS, EventParams())
+        assert sorted(url for _, day in slices for url in day) == sorted(docs)
+        cache = derived.ShingleCache()
+        for _, urls_of_day in slices:
+            derived.refresh(con, urls_of_day, PARAMS, EventParams(), cache)
+        assert cache.sets  # the texts were shingled once and kept for the next days
         assert derived.pending_urls(con) == []
         assert _groups(con) == expected
 
