@@ -353,8 +353,10 @@ def main(argv: list[str] | None = None) -> int:
     pages = [(p.name, p.read_bytes()) for p in sorted(PAGES.glob("*.htm*"))]
     if args.flagged_share > 0:
         pages += diplomacy_pages(round(len(pages) * args.flagged_share / (1 - args.flagged_share)))
+    from diplowatch.cli.allocator import limit_malloc_arenas
     from diplowatch.flows.prefect_runtime import prefect_runtime
 
+    limit_malloc_arenas()  # as the CLI does before a flow
     with prefect_runtime():
         result = bench(args, pages)
     print_result(result)

@@ -69,7 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not command.flow:
             return _finish(handler(command.name)(args))
         _set_log_level(args.quiet, args.verbose)
+        from diplowatch.cli.allocator import limit_malloc_arenas
         from diplowatch.flows.prefect_runtime import prefect_runtime
+
+        limit_malloc_arenas()  # before the run's threads: the flow process's memory stays level
 
         with _run_lock(command, args), prefect_runtime():  # runlock: one writing run per file
             return _finish(handler(command.name)(args))
