@@ -54,6 +54,9 @@ CHUNK = 10
 #: model itself still loads in a worker on its first flagged story).
 PRELOAD = ["diplowatch.flows.workers", "spacy.lang.fr"]
 
+#: Seconds between two looks of a local worker at the flow process, where there are no pidfds.
+FLOW_WATCH = 0.5
+
 
 @functools.cache
 def shared_nlp() -> Language:
@@ -118,20 +121,27 @@ def _watch_flow(flow_pid: int) -> None:
     """A local worker's initializer: exit as soon as the flow process is gone, however it ended.
 
     The worker's parent is the forkserver, which lives on while any worker does: so the worker
-    watches the flow process itself, through a pidfd (readable once that process has exited).
+    watches the flow process itself, through a pidfd (readable once that process has exited),
+    or, where there are no pidfds (not Linux), by asking every `FLOW_WATCH` seconds.
     """
-    try:
-        gone = os.pidfd_open(flow_pid)
-    except ProcessLookupError:
-        os._exit(1)
-
-    def watch() -> None:
-        select.select([gone], [], [])
-        os._exit(1)
-
-    threading.Thread(target=watch, name="diplowatch-flow-watch", daemon=True).start()
+    threading.Thread(
+        target=_wait_for_exit, args=(flow_pid,), name="diplowatch-flow-watch", daemon=True
+    ).start()
     # Ctrl-C reaches the whole process group: the flow process handles it and stops the workers
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _wait_for_exit(pid: int) -> None:
+    try:
+        if hasattr(os, "pidfd_open"):
+            select.select([os.pidfd_open(pid)], [], [])
+        else:  # not Linux: no pidfds
+            while True:
+                os.kill(pid, 0)
+                threading.Event().wait(FLOW_WATCH)
+    except ProcessLookupError:
+        pass
+    os._exit(1)
 
 
 def _local_context() -> multiprocessing.context.BaseContext:
