@@ -62,6 +62,7 @@ from diplowatch.settings.sources import Sources, backfill_sources
 from diplowatch.storage import db as storage_db
 from diplowatch.storage import runs, writes
 from diplowatch.storage.publish import Publisher, publish_read_copy
+from diplowatch.storage.runlock import run_lock
 from diplowatch.storage.runs import WRITE_WAIT
 
 
@@ -225,6 +226,7 @@ def backfill(
     try:
         # one client and one engine for every date: the spaCy model loads once per worker
         with (
+            run_lock(db_path, wait=settings.storage.run_lock_wait),
             open_fetcher(settings.fetch, rate=settings.backfill.requests_per_second) as fetcher,
             engine,
         ):

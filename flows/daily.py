@@ -48,6 +48,7 @@ from diplowatch.settings.schema import ScheduleSettings
 from diplowatch.storage import db as storage_db
 from diplowatch.storage import runs, writes
 from diplowatch.storage.publish import publish_read_copy
+from diplowatch.storage.runlock import run_lock
 from diplowatch.storage.runs import WRITE_WAIT
 
 COUNTS = (
@@ -257,6 +258,7 @@ def daily(
     engine = Engine.of(cfg, dask)
     spec = engine.spec
     with (
+        run_lock(db_path, wait=settings.storage.run_lock_wait),  # serve's runs too
         runs.recorded_run(
             db_path,
             kind=kind,

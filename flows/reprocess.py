@@ -39,6 +39,7 @@ from diplowatch.settings.loader import load_config
 from diplowatch.storage import db as storage_db
 from diplowatch.storage import runs, writes
 from diplowatch.storage.publish import publish_read_copy
+from diplowatch.storage.runlock import run_lock
 from diplowatch.storage.runs import WRITE_WAIT
 
 #: Batches in flight at once: read ahead, analysed, written.
@@ -182,6 +183,7 @@ def reprocess(
     spec = engine.spec
     params = {"since": since, "until": until, "version": spec.version, "config": config_dir}
     with (
+        run_lock(db_path, wait=settings.storage.run_lock_wait),
         runs.recorded_run(
             db_path,
             kind="reprocess",
