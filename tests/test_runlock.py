@@ -183,3 +183,28 @@ def test_the_cli_refuses_a_second_flow_before_prefect_starts(
 
 def test_run_locked_is_a_storage_error() -> None:
     assert issubclass(RunLockedError, StorageError)
+
+
+def test_a_flow_started_without_the_cli_takes_the_lock_too(
+    db: Path, holder: Holder, config_dir: Path, prefect_harness: None
+) -> None:
+    """As `serve`'s scheduled runs are: Prefect's runner calls the flow, no CLI around it."""
+    from datetime import date
+
+    from diplowatch.flows.daily import daily
+
+    settings = config_dir / "settings.toml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8") + "\n[storage]\nrun_lock_wait = 0.2\n",
+        encoding="utf-8",
+    )
+    state = daily(
+        run_date=date(2021, 12, 7),
+        db=str(db),
+        config_dir=str(config_dir),
+        feeds={},
+        return_state=True,
+    )
+    assert state.is_failed()
+    assert f"another run (pid {holder.pid})" in str(state.message)
+    assert not db.exists()  # refused before its run was recorded
