@@ -60,6 +60,61 @@ class TestTimeBetweenCueAndSubject:
         assert all(c.rule != "incise" for c in found)
 
 
+class TestCausativeCue:
+    """ "..., a fait savoir mercredi la présidence": faire / laisser + infinitive, the parser's
+    head the infinitive, the inverted subject read as its object or hung on the time phrase."""
+
+    def test_weekday_and_hour(self, extractor: ClaimExtractor) -> None:
+        c = one(
+            extractor,
+            "Les négociations reprendront la semaine prochaine, a fait savoir jeudi soir la "
+            "présidence ukrainienne.",
+        )
+        assert (c.rule, c.speaker_country, c.cue) == ("incise", "UKR", "faire savoir")
+        assert c.content == "Les négociations reprendront la semaine prochaine"
+
+    def test_time_phrase_the_parser_hangs_the_speaker_on(self, extractor: ClaimExtractor) -> None:
+        c = one(
+            extractor,
+            "Moscou n'enverra pas de délégation à Genève, a fait savoir dans la soirée le Kremlin.",
+        )
+        assert (c.rule, c.speaker_country, c.cue) == ("incise", "RUS", "faire savoir")
+        assert c.content == "Moscou n'enverra pas de délégation à Genève"
+
+    def test_without_adverbial(self, extractor: ClaimExtractor) -> None:
+        c = one(extractor, "L'accord reste possible, a fait valoir le chancelier allemand.")
+        assert (c.rule, c.speaker_actor, c.cue) == ("incise", "Olaf Scholz", "faire valoir")
+
+    def test_laisser_entendre_and_no_claim_of_the_weekday(self, extractor: ClaimExtractor) -> None:
+        c = one(
+            extractor,
+            "Aucune réunion n'est prévue avant la fin du mois, a laissé entendre mardi le "
+            "porte-parole du Kremlin.",
+        )
+        assert (c.rule, c.speaker_country, c.cue) == ("incise", "RUS", "laisser entendre")
+        assert c.content == "Aucune réunion n'est prévue avant la fin du mois"
+
+    def test_channel_between_cue_and_speaker(self, extractor: ClaimExtractor) -> None:
+        text = "Les frappes continuent, a fait savoir sur Telegram la diplomatie russe."
+        c = one(extractor, text)
+        assert (c.rule, c.speaker_country, c.source) == ("incise", "RUS", "Telegram")
+
+    def test_inside_the_sentence(self, extractor: ClaimExtractor) -> None:
+        c = one(
+            extractor,
+            "La Russie, a fait savoir mercredi le Kremlin, n'enverra aucune délégation à Genève.",
+        )
+        assert (c.rule, c.speaker_country) == ("incise", "RUS")
+        assert c.content == "La Russie n'enverra aucune délégation à Genève"
+
+    def test_an_indefinite_phrase_is_not_a_speaker(self, extractor: ClaimExtractor) -> None:
+        found = extractor.extract(
+            "Les frappes continuent, a fait savoir la semaine dernière un diplomate européen.",
+            published=ON,
+        )
+        assert all(c.rule != "incise" for c in found)
+
+
 class TestLocutionsAroundTheCue:
     def test_locution_after_the_inverted_pronoun(self, extractor: ClaimExtractor) -> None:
         found = extractor.extract(

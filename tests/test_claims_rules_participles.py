@@ -108,3 +108,70 @@ def test_a_claim_left_with_its_cue_words_only_is_dropped(extractor: ClaimExtract
         published=ON,
     )
     assert [(c.speaker_country, c.cue) for c in found] == [("USA", "se dire convaincu")]
+
+
+class TestToutEn:
+    """ "X a rejeté ..., tout en appelant ...": one speaker's claims joined by "tout en" and a
+    gerund; the gerund's clause is the speaker's own claim when it is a cue, and never the end
+    of the previous claim's words."""
+
+    def test_each_claim_keeps_the_speaker(self, extractor: ClaimExtractor) -> None:
+        found = extractor.extract(
+            "Le porte-parole du Kremlin a rejeté les accusations de Kiev, tout en appelant "
+            "Washington à reprendre le dialogue.",
+            published=ON,
+        )
+        assert [(c.speaker_country, c.kind, c.content) for c in found] == [
+            ("RUS", "denial", "les accusations de Kiev"),
+            ("RUS", "demand", "à reprendre le dialogue"),
+        ]
+        assert found[0].speaker == found[1].speaker
+
+    def test_a_refusal_kept_is_a_denial(self, extractor: ClaimExtractor) -> None:
+        # the tagger reads "maintenant" after "en" as the adverb: the participle rule takes it
+        found = extractor.extract(
+            "Moscou a accepté de reprendre les discussions, tout en maintenant son refus de "
+            "tout retrait de ses troupes.",
+            published=ON,
+        )
+        assert [(c.speaker_country, c.cue, c.kind, c.content) for c in found] == [
+            ("RUS", "accepter", "agreement", "reprendre les discussions"),
+            ("RUS", "maintenir refus", "denial", "son refus de tout retrait de ses troupes"),
+        ]
+
+    def test_demands_kept_are_a_demand(self, extractor: ClaimExtractor) -> None:
+        found = extractor.extract(
+            "Kiev a salué l'initiative turque, tout en maintenant ses exigences sur le retrait "
+            "des troupes russes.",
+            published=ON,
+        )
+        assert [(c.kind, c.content) for c in found] == [
+            ("support", "l'initiative turque"),
+            ("demand", "ses exigences sur le retrait des troupes russes"),
+        ]
+
+    def test_a_refusal_said_again_with_a_finite_verb(self, extractor: ClaimExtractor) -> None:
+        found = extractor.extract(
+            "Le Kremlin a réaffirmé son opposition à tout déploiement de soldats européens.",
+            published=ON,
+        )
+        assert [(c.cue, c.kind) for c in found] == [("réaffirmer opposition", "denial")]
+
+    def test_no_tout_left_at_the_end_of_the_first_claim(self, extractor: ClaimExtractor) -> None:
+        found = extractor.extract(
+            "Sergueï Lavrov a estimé que la rencontre avait été utile, tout en avertissant que "
+            "rien n'était réglé.",
+            published=ON,
+        )
+        assert [(c.kind, c.content) for c in found] == [
+            ("statement", "la rencontre avait été utile"),
+            ("warning", "rien n'était réglé"),
+        ]
+
+    def test_a_gerund_that_is_no_cue_ends_the_claim(self, extractor: ClaimExtractor) -> None:
+        found = extractor.extract(
+            "Le Kremlin a accepté une trêve de trois jours tout en maintenant ses conditions "
+            "pour un accord de paix.",
+            published=ON,
+        )
+        assert [(c.kind, c.content) for c in found] == [("agreement", "une trêve de trois jours")]

@@ -13,7 +13,8 @@ The package, by construction:
 - `repairs`: workarounds for known parser mistakes, each named for its mistake;
 - `rules/`: one module per rule family (quotes, incises, verbs, participles, according);
 - `phrases`: speaker phrases and whole names in the parse; `speakers`: who they name, on the
-  article's date;
+  article's date; `speaker_memory`: who the document named and heard before, what a pronoun or
+  a bare role noun points back to;
 - `extractor`: the `ClaimExtractor` that runs them and fills the `analyze` contract.
 """
 

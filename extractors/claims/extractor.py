@@ -196,7 +196,7 @@ class ClaimExtractor:
             ):
                 named = resolver.resolve_token(tok, pronoun_ok=False)
                 if named is not None:
-                    resolver.remember_named(named)
+                    resolver.memory.remember_named(named)
             if tok.dep_ != "nsubj" or ctx.in_direct_quote(tok):
                 continue
             if tok.head.dep_ not in {"ROOT", "conj"} or tok.pos_ == "PRON":
@@ -205,7 +205,7 @@ class ClaimExtractor:
                 continue
             who = resolver.resolve_token(tok, pronoun_ok=False)
             if who is not None and (who.person or (who.plural and who.country)):
-                resolver.remember(who)  # a person, or a group "ils" may point back to
+                resolver.memory.remember(who)  # a person, or a group "ils" may point back to
         for tok in ctx.sent:
             # "..., a déclaré le président X.": the person after a reporting verb is who spoke,
             # whether or not a rule made a claim of it; a pronoun of the next sentence is X
@@ -214,8 +214,8 @@ class ClaimExtractor:
             ):
                 who = resolver.resolve_token(tok, pronoun_ok=False)
                 if who is not None and who.person:
-                    resolver.remember(who)
-        resolver.mentions_in(ctx.sent.text)
+                    resolver.memory.remember(who)
+        resolver.memory.mentions_in(ctx.sent.text)
 
     def claim_of(
         self,
@@ -246,7 +246,7 @@ class ClaimExtractor:
                 return None
             whos[cand.speaker.i] = who
             if cand.speaker.lower_ not in {"il", "elle", "ils", "elles", "-il", "-elle"}:
-                resolver.remember(who)
+                resolver.memory.remember(who)
         addressee: str | None = None
         if cand.addressee is not None:
             target = resolver.resolve_token(cand.addressee, counterpart_of=who, pronoun_ok=False)

@@ -2,13 +2,13 @@
 
 Why a separate module: the same resolution serves speakers, addressees and "selon X", and it is
 where the article's date matters ("le président russe" is whoever held the office that day),
-so it wraps the `ActorIndex` once per document and keeps the pronoun history of that document.
+so it wraps the `ActorIndex` once per document; what the document told before (pronouns, "ce
+dernier", bare role nouns) is asked of its `SpeakerMemory` (`speaker_memory`).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -26,12 +26,16 @@ from diplowatch.extractors.claims.phrases import (
     role_before,
     text_of,
 )
+from diplowatch.extractors.claims.speaker_memory import (
+    PRONOUNS_PLUR,
+    PRONOUNS_SING,
+    SpeakerMemory,
+    fold_word,
+)
 
 if TYPE_CHECKING:
     from diplowatch.extractors.actors import ActorIndex, Mention
 
-PRONOUNS_SING = {"il": "Masc", "elle": "Fem", "-il": "Masc", "-elle": "Fem", "lui": "Masc"}
-PRONOUNS_PLUR = {"ils": "Masc", "elles": "Fem", "-ils": "Masc", "-elles": "Fem", "eux": "Masc"}
 # subjects that never name a speaker: first/second person (inside quotes), impersonal, indefinite
 NOT_SPEAKERS = frozenset(
     [
@@ -71,13 +75,6 @@ NOT_SPEAKERS = frozenset(
 LAST_MENTIONED = frozenset({"dernier", "dernière"})
 
 
-def fold_word(text: str) -> str:
-    """Lower case, no accents, straight apostrophes (the lexicon's comparison form)."""
-    text = text.lower().replace("’", "'")
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
 def role_key(text: str) -> str:
     """ "chef de l' Etat" and "chef de l'Etat" as one key."""
     return re.sub(r"'\s*", "'", " ".join(fold_word(text).split()))
@@ -105,110 +102,9 @@ class SpeakerResolver:
         self.counterpart_nouns = frozenset(conf.get("counterpart_nouns", ["homologue"]))
         self.counterpart_roles: list[str] = list(conf.get("counterpart_roles", ["président"]))
         self.anaphoric_roles = frozenset(role_key(r) for r in conf.get("anaphoric_roles", []))
-        self.anaphora_window = int(conf.get("anaphora_window", 4))
         self.demonyms: dict[str, str] = demonym_table(lexicon.get("demonyms", {}))
-        self.history: list[Who] = []
-        self.mentioned: list[Who] = []  # people named, subject or not ("ce dernier"), in order
-        # people outside actors.toml named with a role ("le Premier ministre slovaque, Robert
-        # Fico"), by surname: "M. Fico" later speaks for the same country
-        self.named: dict[str, Who] = {}
-        self.text = text
-        self._home: str | bool | None = False  # computed on first use
-
-    def home_country(self) -> str | None:
-        """The country the article is mostly about (most mentioned country among its actors):
-        the country of a minister named without a nationality ("le ministre de l'Energie")."""
-        if self._home is False:
-            counts: dict[str, int] = {}
-            for m in self.actors.find(self.text, self.on) if self.text else []:
-                if m.country and len(m.country) == 3:
-                    counts[m.country] = counts.get(m.country, 0) + 1
-            ranked = sorted(counts.items(), key=lambda kv: -kv[1])
-            # only a clear leader: a tie says nothing
-            if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
-                self._home = ranked[0][0]
-            else:
-                self._home = None
-        return self._home if isinstance(self._home, str) else None
-
-    def remember_named(self, who: Who) -> None:
-        if who.actor is None and who.person and who.country:
-            self.named[fold_word(who.name.split()[-1])] = who
-
-    # -- memory for pronouns ---------------------------------------------------------------
-    def remember(self, who: Who | None) -> None:
-        if who is not None and (who.actor or who.country or who.person):
-            self.history.append(who)
-
-    def antecedent(self, pronoun: str) -> Who | None:
-        """The last fitting speaker: a person of the same gender first, then any actor."""
-        low = pronoun.lower()
-        plural = low in PRONOUNS_PLUR
-        gender = (PRONOUNS_PLUR if plural else PRONOUNS_SING).get(low)
-        if not plural:
-            for who in reversed(self.history):
-                # a configured person is one, whatever the number of the phrase that named them
-                single = not who.plural or (who.actor is not None and who.person)
-                if who.person and single and (who.gender in (None, gender)):
-                    return who
-        for who in reversed(self.history):
-            if plural == who.plural:
-                return who
-        if plural:
-            return None  # "ils" with no group or people on record: nobody to point to
-        return self.history[-1] if self.history else None
-
-    def mention(self, who: Who | None) -> None:
-        """A person named anywhere in a sentence: what "ce dernier" points back to."""
-        if who is not None and who.person:
-            self.mentioned.append(who)
-
-    def mentions_in(self, text: str) -> None:
-        """Feed `mention` with the people a sentence names, in order (names, roles, and role
-        nouns of a country such as "le dirigeant ukrainien")."""
-        for m in self.actors.find(text, self.on):
-            if m.actor is not None and m.actor.kind == "person":
-                self.mention(Who(m.actor.name, m.actor.name, m.country, True, None))
-            elif m.how == "group" and m.country:
-                words = fold_word(m.text).split()
-                if any(w in self.person_nouns for w in words[:2]):
-                    for who in [*reversed(self.history), *reversed(self.mentioned)]:
-                        if who.person and who.country == m.country:
-                            self.mention(who)
-                            break
-
-    def same_surname(self, shown: str) -> Who | None:
-        """ "M. Vance", "Vance": a surname that is not an actor's name on its own (a first name
-        too) names the configured person of that surname already named in the article."""
-        last = fold_word(shown.split()[-1])
-        if len(last) < 3:
-            return None
-        for who in [*reversed(self.mentioned), *reversed(self.history)]:
-            if who.actor and who.person and fold_word(who.actor.split()[-1]) == last:
-                return who
-        return None
-
-    def _anaphor(self, head: Token, country: str | None) -> Who | None:
-        """A definite role noun without a name ("le ministre", "le chef de l'Etat", "le dirigeant
-        ukrainien") names the last fitting person of the recent sentences, as a pronoun would."""
-        gender = gender_of(head)
-        role = fold_word(head.text)
-        # "le porte-parole a ajouté": the last person named with that role, not the last speaker
-        for who in list(reversed(self.history))[: 3 * self.anaphora_window]:
-            if who.role == role and (country is None or who.country == country):
-                return who
-        recent = list(reversed(self.history))[: self.anaphora_window]
-        if country is not None:
-            recent += list(reversed(self.mentioned))[: 2 * self.anaphora_window]
-        for who in recent:
-            if not who.person or who.plural:
-                continue
-            if country is not None and who.country != country:
-                continue
-            if gender is not None and who.gender not in (None, gender):
-                continue
-            return who
-        return None
+        anaphora_window = int(conf.get("anaphora_window", 4))
+        self.memory = SpeakerMemory(actors, on, self.person_nouns, anaphora_window, text)
 
     def demonym_country(self, tokens: list[Token]) -> str | None:
         """The country of the first nationality adjective of a phrase ("finlandais" -> FIN)."""
@@ -270,25 +166,6 @@ class SpeakerResolver:
         mentions = self.actors.find(phrase, self.on)
         return mentions[0] if mentions else best
 
-    def _counterpart_speaker(self, country: str | None) -> Who | None:
-        """ "Son homologue russe a répondu": the last person of that country named or heard
-        (the other side of the talks just told), or, without a nationality, the last person of
-        another country than the last speaker."""
-        people = [w for w in [*self.mentioned[-8:], *self.history[-4:]] if w.person]
-        if country is None:
-            if not self.history:
-                return None
-            last = self.history[-1]
-            others = [w for w in reversed(people) if w.country and w.country != last.country]
-            return others[0] if others else None
-        for who in reversed(self.mentioned[-8:]):
-            if who.person and who.country == country:
-                return who
-        for who in reversed(self.history[-4:]):
-            if who.person and who.country == country:
-                return who
-        return None
-
     def _counterpart(self, phrase: str, of: Who) -> Mention | None:
         """ "son homologue américain": the holder of the speaker's office in that country."""
         words = phrase.lower().split()
@@ -336,7 +213,7 @@ class SpeakerResolver:
         """Resolve the noun phrase headed by `head`; None when it cannot name a speaker."""
         low = head.lower_
         if low in PRONOUNS_SING or low in PRONOUNS_PLUR:
-            return self.antecedent(low) if pronoun_ok else None
+            return self.memory.antecedent(low) if pronoun_ok else None
         if low in NOT_SPEAKERS or head.pos_ in {"ADP", "CCONJ", "SCONJ", "PUNCT", "VERB", "AUX"}:
             return None
         # the tagger reads a sentence-initial place name as a pronoun ("Kiev a exigé")
@@ -347,7 +224,7 @@ class SpeakerResolver:
         if low in LAST_MENTIONED and any(
             fold_word(c.text) in {"ce", "cette"} for c in head.children
         ):
-            return self.mentioned[-1] if self.mentioned else None  # "ce dernier"
+            return self.memory.mentioned[-1] if self.memory.mentioned else None  # "ce dernier"
         shown_toks = phrase_tokens(head, keep_appos=False)
         if head.pos_ == "PROPN" and len(shown_toks) <= 2:
             # "Vladimir Poutine", "Ursula von der Leyen": the whole name, particles included
@@ -374,18 +251,18 @@ class SpeakerResolver:
         if who.actor is not None and who.person:
             return who
         if counterpart_of is None and head.lower_ in self.counterpart_nouns:
-            found = self._counterpart_speaker(who.country or self.demonym_country(full_toks))
+            found = self.memory.counterpart_speaker(who.country or self.demonym_country(full_toks))
             if found is not None:
                 return found
         if who.actor is None and who.country is None:
-            known = self.named.get(fold_word(shown.split()[-1]))
+            known = self.memory.named.get(fold_word(shown.split()[-1]))
             if known is None and shown[:1].isupper():
-                known = self.same_surname(shown)
+                known = self.memory.same_surname(shown)
             if known is not None:
                 return known
         country = who.country or self.demonym_country(full_toks)
         if self._anaphoric(head, shown_toks, country, who):
-            found = self._anaphor(head, country)
+            found = self.memory.anaphor(head, country)
             if found is not None:
                 return found
         if who.country is None and country is not None:
@@ -432,7 +309,7 @@ class SpeakerResolver:
         found = self._mention(text_of(toks))
         country = self.demonym_country(toks) or (found.country if found else None)
         who = Who(shown, None, country, True, gender_of(role), role=fold_word(role.text))
-        self.remember_named(who)
+        self.memory.remember_named(who)
         return who
 
     def _named(
@@ -460,7 +337,7 @@ class SpeakerResolver:
         role = self._who(head, shown, shown, counterpart_of)
         country = self.demonym_country(shown_toks) or role.country
         if country is None and head.lower_ in self.person_nouns:
-            country = self.home_country()
+            country = self.memory.home_country()
         return Who(name, None, country, True, gender, role=fold_word(head.text))
 
     def _anaphoric(self, head: Token, toks: list[Token], country: str | None, who: Who) -> bool:

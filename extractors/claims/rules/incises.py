@@ -7,7 +7,7 @@ from __future__ import annotations
 from spacy.tokens import Token
 
 from diplowatch.extractors.claims.context import Candidate, SentenceContext, rule
-from diplowatch.extractors.claims.lexicon import REFLEXIVES, Cue, fold
+from diplowatch.extractors.claims.lexicon import REFLEXIVES, Cue, fold, verb_lemma
 from diplowatch.extractors.claims.syntax import (
     addressee_of,
     is_present_participle,
@@ -31,9 +31,9 @@ OPENING_LINKS = frozenset(
 )
 
 
-def incise_speaker(verb: Token, ctx: SentenceContext) -> tuple[Token, Token] | None:
-    """For a cue verb set between commas ("..., a affirmé le porte-parole, ...", "..., a-t-il
-    ajouté, ..."): the comma that opens the incise and the speaker, or None."""
+def incise_opening(verb: Token, ctx: SentenceContext) -> tuple[Token, Token | None] | None:
+    """The comma that opens an incise before the cue verb ("..., a pour sa part affirmé"), with
+    the inverted pronoun met on the way ("..., a-t-il ajouté") if any; None if no comma."""
     doc = verb.doc
     k = verb.i - 1
     pronoun: Token | None = None
@@ -53,6 +53,17 @@ def incise_speaker(verb: Token, ctx: SentenceContext) -> tuple[Token, Token] | N
         return None
     if k == ctx.sent.start + 1 and fold(doc[k - 1].text) not in OPENING_LINKS:
         return None  # "Mais, a-t-il dit, ...": only a linking word may stand before the incise
+    return doc[k], pronoun
+
+
+def incise_speaker(verb: Token, ctx: SentenceContext) -> tuple[Token, Token] | None:
+    """For a cue verb set between commas ("..., a affirmé le porte-parole, ...", "..., a-t-il
+    ajouté, ..."): the comma that opens the incise and the speaker, or None."""
+    doc = verb.doc
+    opening = incise_opening(verb, ctx)
+    if opening is None:
+        return None
+    comma, pronoun = opening
     if pronoun is None:
         for t in doc[verb.i + 1 : verb.i + 3]:
             if fold(t.text) in PRONOUN_SUBJECTS:
@@ -67,7 +78,7 @@ def incise_speaker(verb: Token, ctx: SentenceContext) -> tuple[Token, Token] | N
     if any(fold(t.text) in {"que", "qu'"} for t in doc[verb.i + 1 : min(verb.i + 4, ctx.sent.end)]):
         return None
     if pronoun is not None:
-        return doc[k], pronoun
+        return comma, pronoun
     nxt = verb.i + 1
     while nxt < ctx.sent.end:
         # "..., a indiqué mardi soir le ...", "..., a affirmé un peu plus tard X", "pour sa part"
@@ -87,7 +98,7 @@ def incise_speaker(verb: Token, ctx: SentenceContext) -> tuple[Token, Token] | N
             return None  # "..., a annoncé un nouveau paquet": an object, not a speaker
     if head.pos_ not in {"NOUN", "PROPN"} or not ctx.animate(head):
         return None
-    return doc[k], head
+    return comma, head
 
 
 ADVERBIAL_DEPS = frozenset({"advmod", "obl:mod", "obl"})
@@ -122,6 +133,90 @@ def in_adverbial(tok: Token, verb: Token) -> bool:
     )
 
 
+# -- "..., a fait savoir mercredi la présidence": causative faire / laisser + infinitive ----------
+
+CAUSATIVES = frozenset({"faire", "laisser"})
+MONTHS = frozenset(
+    {"janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre"}
+    | {"octobre", "novembre", "decembre"}
+)
+# words a time phrase may hold before its time noun: "dans la soirée", "en fin de journée"
+TIME_LINKS = frozenset(
+    {"dans", "en", "au", "a", "des", "vers", "de", "d'", "du", "la", "le", "l'", "plus", "peu"}
+    | {"un", "fin", "debut", "milieu", "cours"}
+)
+WINDOW = 8  # the longest adverbial phrase read between the cue and its inverted subject
+
+
+def time_phrase_at(tok: Token, end: int) -> int:
+    """The tokens of a time phrase opening at `tok`, read from its words whatever the parse
+    ("mardi", "jeudi 12 mars", "dans la soirée", "en fin de journée", "un peu plus tard"); it
+    ends on its last time word, so "le ministère" after it is left out. 0 if none."""
+    doc = tok.doc
+    last = tok.i
+    for k in range(tok.i, min(end, tok.i + WINDOW)):
+        word = fold(doc[k].text)
+        if word in TIME_NOUNS or word in MONTHS or doc[k].is_digit:
+            last = k + 1
+        elif word not in TIME_LINKS:
+            break
+    return last - tok.i
+
+
+def channel_phrase_at(tok: Token, ctx: SentenceContext) -> int:
+    """The tokens of a channel opening at `tok` ("dans un communiqué", "sur Telegram", "lors
+    d'une conférence de presse"), by [claims.sources]; 0 if none."""
+    if fold(tok.text) not in ctx.lex.source_preps:
+        return 0
+    doc = tok.doc
+    end = min(ctx.sent.end, tok.i + 4)
+    for k in range(tok.i + 1, end):
+        word = fold(doc[k].text)
+        if word in ctx.lex.source_nouns or fold(doc[k].lemma_) in ctx.lex.source_nouns:
+            # "de presse": a bare noun complement of the channel is part of it
+            bare = k + 2 < ctx.sent.end and fold(doc[k + 1].text) == "de"
+            return k + 1 - tok.i + (2 if bare and doc[k + 2].pos_ == "NOUN" else 0)
+        if doc[k].pos_ not in {"DET", "ADP"} and word not in {"d'", "de"}:
+            return 0
+    return 0
+
+
+def causative_speaker(verb: Token, cue: Cue, ctx: SentenceContext) -> tuple[Token, Token] | None:
+    """ "..., a fait savoir mercredi la présidence", "..., a laissé entendre dans la soirée le
+    porte-parole": an incise whose cue is causative "faire" / "laisser" with its infinitive. The
+    parser makes the infinitive the head, reads the inverted subject as its object (the one
+    told) or hangs it on the time phrase before it: the subject is found by position, after the
+    infinitive and what may stand between (locutions, adverbs, a time, a channel)."""
+    doc = verb.doc
+    inf = verb.i + 1
+    if verb_lemma(verb) not in CAUSATIVES or inf not in cue.tokens or inf + 1 >= ctx.sent.end:
+        return None
+    opening = incise_opening(verb, ctx)
+    if opening is None or opening[1] is not None:
+        return None  # "..., a-t-il fait savoir": the pronoun is incise_speaker's
+    k = inf + 1
+    while k < min(ctx.sent.end, inf + 1 + 2 * WINDOW):
+        size = (
+            ctx.lex.adverbial_at(doc[k])
+            or time_phrase_at(doc[k], ctx.sent.end)
+            or channel_phrase_at(doc[k], ctx)
+            or int(doc[k].pos_ == "ADV")
+        )
+        if not size:
+            break
+        k += size
+    head: Token | None = doc[k] if k < ctx.sent.end else None
+    if head is not None and head.pos_ == "DET":
+        if "Def" not in head.morph.get("Definite", []):
+            return None  # "..., a fait savoir un diplomate": not a definite speaker
+        # the determiner's noun by position: the parser may hang it on the wrong word
+        window = doc[k + 1 : min(k + 4, ctx.sent.end)]
+        head = next((t for t in window if t.pos_ in {"NOUN", "PROPN"}), None)
+    if head is None or head.pos_ not in {"NOUN", "PROPN"} or not ctx.animate(head):
+        return None
+    return opening[0], head
+
+
 def incise_end(verb: Token, ctx: SentenceContext, limit: int) -> int:
     """The token index where an incise stops: the first comma after which a clause resumes
     (a finite verb before `limit`), else `limit` (the end of the sentence or of the quote)."""
@@ -151,7 +246,7 @@ def incise(ctx: SentenceContext) -> None:
         cue = ctx.lex.cue_at(tok)
         if cue is None or any(i in ctx.used_cues for i in cue.tokens):
             continue
-        found = incise_speaker(tok, ctx)
+        found = incise_speaker(tok, ctx) or causative_speaker(tok, cue, ctx)
         if found is None:
             continue
         comma, speaker = found
@@ -170,8 +265,7 @@ def incise(ctx: SentenceContext) -> None:
             content = content[:-1]
         if len(content) < 3:
             continue
-        src = source_of(tok, ctx.lex, cue.tokens)
-        channel = text_of(phrase_of(src, bare=True)) if src is not None else None
+        channel = channel_text(source_of(tok, ctx.lex, cue.tokens), speaker)
         inner = reported_cue(content, comma, tok, ctx)
         if inner is not None:
             # "Kiev a exigé ..., a indiqué la présidence": the reported speaker's claim, the
@@ -203,6 +297,15 @@ def incise(ctx: SentenceContext) -> None:
                     continue
         cand = Candidate(cue, tok, speaker, content, False, None, source=channel)
         ctx.add(cand)
+
+
+def channel_text(src: Token | None, speaker: Token) -> str | None:
+    """The words of the channel, less an inverted speaker the parser hung on it ("..., a fait
+    savoir sur Telegram la diplomatie russe")."""
+    if src is None:
+        return None
+    cut = min(t.i for t in phrase_of(speaker))
+    return text_of([t for t in phrase_of(src, bare=True) if t.i < cut or src.i > cut])
 
 
 def participle_follows(end: int, ctx: SentenceContext) -> bool:

@@ -36,14 +36,28 @@ def participle_opening(tok: Token, ctx: SentenceContext) -> bool | None:
     return None
 
 
+def object_noun(tok: Token, ctx: SentenceContext) -> Token | None:
+    """The noun right after a participle and its determiner, the noun of a phrase cue
+    ("maintenant son refus", "réaffirmant leur plein soutien"), whatever the parse."""
+    for t in tok.doc[tok.i + 1 : min(tok.i + 4, ctx.sent.end)]:
+        if t.pos_ == "NOUN":
+            return t
+        if t.pos_ not in {"DET", "ADJ"}:
+            return None
+    return None
+
+
 def participle_cue(tok: Token, reflexive: bool, ctx: SentenceContext) -> Cue | None:
-    """The cue a participle stands for: a phrase ("se disant prêt", "se disant préoccupé")
-    before its verb alone ("se disant" -> "se dire")."""
+    """The cue a participle stands for: a phrase ("se disant prêt", "se disant préoccupé",
+    "maintenant son refus") before its verb alone ("se disant" -> "se dire")."""
     nxt = tok.doc[tok.i + 1] if tok.i + 1 < ctx.sent.end else None
+    noun = object_noun(tok, ctx)
     for lemma in participle_lemmas(tok):
         present = {lemma, *(("se",) if reflexive else ())}
         if nxt is not None:
             present |= {fold(nxt.text), fold(nxt.lemma_), verb_lemma(nxt)}
+        if noun is not None:
+            present |= {fold(noun.text), fold(noun.lemma_)}
         for words, kind, display in ctx.lex.phrases:
             if lemma in words and all(w in present for w in words):
                 return Cue(display, kind, (tok.i,))
@@ -84,6 +98,7 @@ def participle(ctx: SentenceContext) -> None:
             continue
         cue = participle_cue(tok, reflexive, ctx)
         if cue is None or fold(cue.text) in ctx.lex.quote_only:
+            release_concessive(tok, ctx)
             continue
         content = participle_content(tok, ctx)
         # the adjective of "se disant prêt à ..." is part of the cue, not of the content
@@ -95,10 +110,30 @@ def participle(ctx: SentenceContext) -> None:
         speaker = previous_speaker(tok, ctx) or main_subject(tok, ctx)
         if speaker is None or len(content) < 2:
             continue
-        # the clause from its opening ("," / "en" / "et", clitics) to its last word
-        start = tok.i
-        while start - 1 > ctx.sent.start and fold(tok.doc[start - 1].text) in CLITICS:
-            start -= 1
         # the clause was read as the end of the previous claim's content: it is its own
-        ctx.release(range(start - 1, content[-1].i + 1))
+        ctx.release(range(clause_start(tok, ctx), content[-1].i + 1))
         ctx.add(Candidate(cue, tok, speaker, content, False, None))
+
+
+def clause_start(tok: Token, ctx: SentenceContext) -> int:
+    """Where a participle's clause opens: before its clitics, its "," / "en" / "et", and the
+    "tout" of "tout en"."""
+    doc = tok.doc
+    start = tok.i
+    while start - 1 > ctx.sent.start and fold(doc[start - 1].text) in CLITICS:
+        start -= 1
+    start -= 1
+    if fold(doc[start].text) == "en" and start - 1 > ctx.sent.start:
+        start -= int(fold(doc[start - 1].text) == "tout")
+    return start
+
+
+def release_concessive(tok: Token, ctx: SentenceContext) -> None:
+    """ "a salué l'initiative, tout en maintenant ses exigences": a gerund after "tout en"
+    opens a clause of the subject's own, cue or not, never the end of the previous claim's
+    words."""
+    start = clause_start(tok, ctx)
+    if fold(tok.doc[start].text) != "tout":
+        return
+    content = participle_content(tok, ctx)
+    ctx.release(range(start, (content[-1].i if content else tok.i) + 1))
