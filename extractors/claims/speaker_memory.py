@@ -2,18 +2,18 @@
 order, and who a pronoun, a bare role noun ("le ministre") or "son homologue" points back to.
 
 Why a separate module: this memory crosses sentences (the `SpeakerResolver` of `speakers` reads
-one phrase at a time and asks it), and it is the only state kept per document; `fold_word`, the
-form names are compared in, is here because the memory keys surnames by it.
+one phrase at a time and asks it), and it is the only state kept per document. Surnames are
+keyed by the lexicon's comparison form (`lexicon.fold`).
 """
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 from typing import TYPE_CHECKING
 
 from spacy.tokens import Token
 
+from diplowatch.extractors.claims.lexicon import fold
 from diplowatch.extractors.claims.phrases import Who, gender_of
 
 if TYPE_CHECKING:
@@ -22,13 +22,6 @@ if TYPE_CHECKING:
 
 PRONOUNS_SING = {"il": "Masc", "elle": "Fem", "-il": "Masc", "-elle": "Fem", "lui": "Masc"}
 PRONOUNS_PLUR = {"ils": "Masc", "elles": "Fem", "-ils": "Masc", "-elles": "Fem", "eux": "Masc"}
-
-
-def fold_word(text: str) -> str:
-    """Lower case, no accents, straight apostrophes (the lexicon's comparison form)."""
-    text = text.lower().replace("’", "'")
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c))
 
 
 class SpeakerMemory:
@@ -72,7 +65,7 @@ class SpeakerMemory:
 
     def remember_named(self, who: Who) -> None:
         if who.actor is None and who.person and who.country:
-            self.named[fold_word(who.name.split()[-1])] = who
+            self.named[fold(who.name.split()[-1])] = who
 
     def remember(self, who: Who | None) -> None:
         if who is not None and (who.actor or who.country or who.person):
@@ -108,7 +101,7 @@ class SpeakerMemory:
             if m.actor is not None and m.actor.kind == "person":
                 self.mention(Who(m.actor.name, m.actor.name, m.country, True, None))
             elif m.how == "group" and m.country:
-                words = fold_word(m.text).split()
+                words = fold(m.text).split()
                 if any(w in self.person_nouns for w in words[:2]):
                     for who in [*reversed(self.history), *reversed(self.mentioned)]:
                         if who.person and who.country == m.country:
@@ -118,11 +111,11 @@ class SpeakerMemory:
     def same_surname(self, shown: str) -> Who | None:
         """ "M. Vance", "Vance": a surname that is not an actor's name on its own (a first name
         too) names the configured person of that surname already named in the article."""
-        last = fold_word(shown.split()[-1])
+        last = fold(shown.split()[-1])
         if len(last) < 3:
             return None
         for who in [*reversed(self.mentioned), *reversed(self.history)]:
-            if who.actor and who.person and fold_word(who.actor.split()[-1]) == last:
+            if who.actor and who.person and fold(who.actor.split()[-1]) == last:
                 return who
         return None
 
@@ -130,7 +123,7 @@ class SpeakerMemory:
         """A definite role noun without a name ("le ministre", "le chef de l'Etat", "le dirigeant
         ukrainien") names the last fitting person of the recent sentences, as a pronoun would."""
         gender = gender_of(head)
-        role = fold_word(head.text)
+        role = fold(head.text)
         # "le porte-parole a ajouté": the last person named with that role, not the last speaker
         for who in list(reversed(self.history))[: 3 * self.anaphora_window]:
             if who.role == role and (country is None or who.country == country):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from spacy.tokens import Token
 
+from diplowatch.extractors.claims.lexicon import fold
 from diplowatch.extractors.claims.phrases import (
     Who,
     apposed_name,
@@ -30,7 +31,6 @@ from diplowatch.extractors.claims.speaker_memory import (
     PRONOUNS_PLUR,
     PRONOUNS_SING,
     SpeakerMemory,
-    fold_word,
 )
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ LAST_MENTIONED = frozenset({"dernier", "dernière"})
 
 def role_key(text: str) -> str:
     """ "chef de l' Etat" and "chef de l'Etat" as one key."""
-    return re.sub(r"'\s*", "'", " ".join(fold_word(text).split()))
+    return re.sub(r"'\s*", "'", " ".join(fold(text).split()))
 
 
 def demonym_table(conf: dict[str, Any]) -> dict[str, str]:
@@ -85,7 +85,7 @@ def demonym_table(conf: dict[str, Any]) -> dict[str, str]:
     table: dict[str, str] = {}
     for code, forms in conf.items():
         for form in forms:
-            table.setdefault(fold_word(form), str(code))
+            table.setdefault(fold(form), str(code))
     return table
 
 
@@ -110,7 +110,7 @@ class SpeakerResolver:
         """The country of the first nationality adjective of a phrase ("finlandais" -> FIN)."""
         for t in tokens:
             if t.pos_ in {"ADJ", "NOUN", "PROPN"}:
-                code = self.demonyms.get(fold_word(t.text))
+                code = self.demonyms.get(fold(t.text))
                 if code is not None:
                     return code
         return None
@@ -177,7 +177,7 @@ class SpeakerResolver:
         fallback: Mention | None = None
         for role in self._roles_held(of):
             phrases = [" ".join(["le", role, *rest])]
-            code = self.demonyms.get(fold_word(rest[0])) if len(rest) == 1 else None
+            code = self.demonyms.get(fold(rest[0])) if len(rest) == 1 else None
             if code is not None:
                 # "chef de la diplomatie" + "chinois": the role's own agreement ("chinoise")
                 phrases += [f"le {role} {form}" for form in self._forms(code)]
@@ -221,9 +221,7 @@ class SpeakerResolver:
             not head.text[:1].isupper() or self._mention(head.text) is None
         ):
             return None
-        if low in LAST_MENTIONED and any(
-            fold_word(c.text) in {"ce", "cette"} for c in head.children
-        ):
+        if low in LAST_MENTIONED and any(fold(c.text) in {"ce", "cette"} for c in head.children):
             return self.memory.mentioned[-1] if self.memory.mentioned else None  # "ce dernier"
         shown_toks = phrase_tokens(head, keep_appos=False)
         if head.pos_ == "PROPN" and len(shown_toks) <= 2:
@@ -255,7 +253,7 @@ class SpeakerResolver:
             if found is not None:
                 return found
         if who.actor is None and who.country is None:
-            known = self.memory.named.get(fold_word(shown.split()[-1]))
+            known = self.memory.named.get(fold(shown.split()[-1]))
             if known is None and shown[:1].isupper():
                 known = self.memory.same_surname(shown)
             if known is not None:
@@ -279,7 +277,7 @@ class SpeakerResolver:
                 actor = found.actor
                 return Who(actor.name, actor.name, found.country, True, gender_of(head), role=role)
         shown = text_of(phrase_tokens(head, keep_appos=False))
-        return Who(shown, None, owner.country, True, gender_of(head), role=fold_word(role))
+        return Who(shown, None, owner.country, True, gender_of(head), role=fold(role))
 
     def _name_before(self, head: Token, first: Token) -> Who | None:
         """ "Mary Smith, la ministre néerlandaise, ...": a role noun set after a person's name
@@ -308,7 +306,7 @@ class SpeakerResolver:
             return None
         found = self._mention(text_of(toks))
         country = self.demonym_country(toks) or (found.country if found else None)
-        who = Who(shown, None, country, True, gender_of(role), role=fold_word(role.text))
+        who = Who(shown, None, country, True, gender_of(role), role=fold(role.text))
         self.memory.remember_named(who)
         return who
 
@@ -332,13 +330,13 @@ class SpeakerResolver:
                 found.country,
                 True,
                 gender,
-                role=fold_word(head.text),
+                role=fold(head.text),
             )
         role = self._who(head, shown, shown, counterpart_of)
         country = self.demonym_country(shown_toks) or role.country
         if country is None and head.lower_ in self.person_nouns:
             country = self.memory.home_country()
-        return Who(name, None, country, True, gender, role=fold_word(head.text))
+        return Who(name, None, country, True, gender, role=fold(head.text))
 
     def _anaphoric(self, head: Token, toks: list[Token], country: str | None, who: Who) -> bool:
         """Is this a definite, singular role noun that only points back to someone?"""
@@ -350,11 +348,11 @@ class SpeakerResolver:
         if not dets or not all("Def" in d.morph.get("Definite", []) for d in dets):
             return False
         words = [
-            fold_word(t.text)
+            fold(t.text)
             for t in toks
             if not (t.dep_ in {"det", "amod"} and t.head.i == head.i and t.pos_ in {"DET", "ADJ"})
             and not t.is_punct
-            and (country is None or self.demonyms.get(fold_word(t.text)) is None)
+            and (country is None or self.demonyms.get(fold(t.text)) is None)
         ]
         # an adjective of the role itself ("le dirigeant démocrate", "le nouveau ministre")
         # leaves it pointing back; a nationality adjective was taken as its country above
