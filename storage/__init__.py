@@ -6,7 +6,7 @@ Pure DuckDB code: no Prefect, no network. Callers hand in a connection from `con
 from diplowatch.storage.blobs import compress, decompress
 from diplowatch.storage.db import DEFAULT_DB, connect, db_path, session, transaction
 from diplowatch.storage.migrations import MIGRATIONS, migrate
-from diplowatch.storage.queries import flagged_stories, list_claims, run_query, summary
+from diplowatch.storage.queries import run_query, summary
 from diplowatch.storage.runs import (
     dates_completed,
     finish_run,
@@ -27,10 +27,8 @@ __all__ = [
     "db_path",
     "decompress",
     "finish_run",
-    "flagged_stories",
     "iter_stored_pages",
     "known_urls",
-    "list_claims",
     "load_feed_states",
     "migrate",
     "recorded_run",

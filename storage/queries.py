@@ -124,64 +124,6 @@ def limit_clause(limit: int | None) -> str:
     return f" LIMIT {int(limit)}"
 
 
-def flagged_stories(
-    con: duckdb.DuckDBPyConnection,
-    since: date | None = None,
-    until: date | None = None,
-    limit: int | None = None,
-) -> Rows:
-    """Relevant stories, newest first: url, outlet, published, title, score, reasons."""
-    where, params = date_filters("a.published", since, until)
-    sql = (
-        "SELECT a.url, a.outlet, a.published, a.title, f.score, f.reasons"
-        " FROM flags f JOIN articles a USING (url)"
-        " WHERE " + " AND ".join(["f.relevant", *where]) + " ORDER BY a.published DESC NULLS LAST,"
-        " f.score DESC, a.url" + limit_clause(limit)
-    )
-    return run_query(con, sql, params)
-
-
-def list_claims(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    actor: str | None = None,
-    country: str | None = None,
-    kind: str | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    limit: int | None = None,
-) -> Rows:
-    """Claims with their article, newest first, filtered.
-
-    `actor` matches speaker_actor or the speaker mention, case-insensitive substring ("poutine"
-    finds "Vladimir Poutine"); `country` and `kind` match exactly (country case-insensitively);
-    since/until apply to the article's published date.
-    """
-    where, params = date_filters("a.published", since, until)
-    if actor:
-        where.append("(c.speaker_actor ILIKE ? OR c.speaker ILIKE ?)")
-        pattern = f"%{actor}%"
-        params += [pattern, pattern]
-    if country:
-        where.append("upper(c.speaker_country) = upper(?)")
-        params.append(country)
-    if kind:
-        where.append("c.kind = ?")
-        params.append(kind)
-    sql = (
-        "SELECT a.published, a.outlet, a.title, c.speaker, c.speaker_actor, c.speaker_country,"
-        " c.kind, c.cue, c.addressee, c.source, c.content, c.url"
-        " FROM claims c JOIN articles a USING (url)"
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY a.published DESC NULLS LAST, c.url, c.idx"
-        + limit_clause(limit)
-    )
-    return run_query(con, sql, params)
-
-
-#: Claims counted once per copy group: the same sentence, speaker and kind in several copies of
-#: one dispatch is one claim (kept: the earliest copy's). A paragraph only one copy has (an
-#: updated version) still counts. Columns: those of `claims`, plus copy_group and published.
 DISTINCT_CLAIMS = """
     SELECT * EXCLUDE (pick) FROM (
         SELECT c.*, coalesce(a.copy_group, a.url) AS copy_group, a.published,

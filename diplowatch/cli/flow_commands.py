@@ -39,7 +39,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from diplowatch.demo.server import DemoServer
     from diplowatch.flows.daily import daily
     from diplowatch.storage import db as storage_db
-    from diplowatch.storage import queries
+    from diplowatch.storage import listings, queries
 
     db_path = args.db or DEMO_DB
     with DemoServer() as server:
@@ -61,14 +61,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"\n{db_path}: {s['articles']} articles, {s['flagged']} flagged, {s['claims']} claims, "
             f"{s['runs']} runs"
         )
-        cols, rows = queries.flagged_stories(con, limit=5)
+        # as `flagged` and `claims` show them to people: one row per story, however many
+        # outlets ran it (a summary to read, piped or not)
+        cols, rows = listings.flagged_for_people(*listings.flagged(con, limit=5))
         print("\nFlagged stories:")
         print_rows(cols, rows, "table", sys.stdout, width=50)
-        cols, rows = queries.list_claims(con, limit=8)
-        keep = [cols.index(c) for c in ("speaker", "speaker_country", "kind", "cue", "content")]
+        cols, rows = listings.claims(con, limit=8)
         print("\nClaims:")
         print_rows(
-            [cols[i] for i in keep], [[r[i] for i in keep] for r in rows], "table", sys.stdout, 50
+            *listings.claims_for_people(cols, rows, terminal=True), "table", sys.stdout, width=50
         )
     print(
         f"\nQuery it: {prog()} query --db {db_path} "
