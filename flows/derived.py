@@ -7,7 +7,7 @@ it rewrote. The work is storage.derived's, in one short write transaction.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from time import perf_counter
 
 from prefect import get_run_logger, task
@@ -45,20 +45,13 @@ def refresh_now(
 ) -> dict[str, int]:
     """Refresh copies and events: pending articles, or all dated within `window` (since, until).
 
-    A day at a time (`derived.day_slices`), each day its own transaction: a backfill's months
-    are never all in memory at once, and a crash keeps the days already done.
+    A day at a time (`derived.refresh_by_day`), each day its own transaction: a backfill's
+    months are never all in memory at once, and a crash keeps the days already done.
     """
     copies, events = params_of(cfg)
     with storage_db.session(db_path, wait=WRITE_WAIT) as con:
         urls = derived.pending_urls(con) if window is None else derived.urls_between(con, *window)
-        regrouped, cache = 0, derived.ShingleCache()
-        for day, urls_of_day in derived.day_slices(con, urls):
-            if day is not None:  # what the coming days' rings no longer reach
-                cache.forget_before(day - timedelta(days=copies.window_days))
-            regrouped += derived.refresh(con, urls_of_day, copies, events, cache)["regrouped"]
-        # a day's events may be rewritten again by the next day's: counted once, as they end
-        events_now = derived.events_of(con, urls)
-    return {"refreshed": len(urls), "regrouped": regrouped, "events": events_now}
+        return {"refreshed": len(urls), **derived.refresh_by_day(con, urls, copies, events)}
 
 
 @task(name="refresh-copies-events", cache_policy=NO_CACHE)

@@ -38,6 +38,7 @@ __all__ = [
     "events_of",
     "pending_urls",
     "refresh",
+    "refresh_by_day",
     "refresh_copies",
     "refresh_events",
     "urls_between",
@@ -289,3 +290,25 @@ def refresh(
         counts = refresh_copies(con, urls, copies, cache)
         counts.update(refresh_events(con, urls, events))
     return counts
+
+
+def refresh_by_day(
+    con: duckdb.DuckDBPyConnection,
+    urls: Sequence[str],
+    copies: CopyParams,
+    events: EventParams,
+    cache: ShingleCache | None = None,
+) -> dict[str, int]:
+    """`refresh` a day at a time (`day_slices`), each day its own transaction, shingles kept
+    from one day to the next while the window reaches them.
+
+    Returns {"regrouped": summed over the days, "events": those now holding one of `urls`} (a
+    day's events may be rewritten by the next day's: counted once, as they end).
+    """
+    cache = cache if cache is not None else ShingleCache()
+    regrouped = 0
+    for day, urls_of_day in day_slices(con, urls):
+        if day is not None:  # what the coming days' rings no longer reach
+            cache.forget_before(day - timedelta(days=copies.window_days))
+        regrouped += refresh(con, urls_of_day, copies, events, cache)["regrouped"]
+    return {"regrouped": regrouped, "events": events_of(con, urls)}

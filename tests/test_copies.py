@@ -193,7 +193,7 @@ def test_refresh_groups_runs_incrementally_and_reruns_change_nothing(tmp_path: P
 
 
 def test_a_refresh_a_day_at_a_time_finds_the_groups_of_one_refresh(tmp_path: Path) -> None:
-    """How flows.derived refreshes a backfill's months: day by day, never all in memory."""
+    """How flows.derived refreshes a backfill's months (`refresh_by_day`): never all in memory."""
     docs = {str(a["url"]): a for a in _fixtures()}
     expected = json.loads((GOLDEN / "expected.json").read_text(encoding="utf-8"))
     with session(tmp_path / "db.duckdb") as con:
@@ -203,8 +203,7 @@ def test_a_refresh_a_day_at_a_time_finds_the_groups_of_one_refresh(tmp_path: Pat
         assert len(slices) > 2  # the fixtures span several days
         assert sorted(url for _, day in slices for url in day) == sorted(docs)
         cache = derived.ShingleCache()
-        for _, urls_of_day in slices:
-            derived.refresh(con, urls_of_day, PARAMS, EventParams(), cache)
+        derived.refresh_by_day(con, derived.pending_urls(con), PARAMS, EventParams(), cache)
         assert cache.sets  # the texts were shingled once and kept for the next days
         assert derived.pending_urls(con) == []
         assert _groups(con) == expected
