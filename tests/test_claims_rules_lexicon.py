@@ -5,22 +5,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from diplowatch.extractors.claims import ClaimExtractor
-from diplowatch.extractors.records import Claim
+from tests.claim_cases import ON, one
 
 pytestmark = pytest.mark.slow
-
-ON = date(2023, 5, 10)
-
-
-def one(extractor: ClaimExtractor, text: str) -> Claim:
-    found = extractor.extract(text, published=ON)
-    assert len(found) == 1, [c.to_dict() for c in found]
-    return found[0]
 
 
 class TestCues:
